@@ -1,0 +1,27 @@
+"""Train and measure models, gradstep's or PyTorch's, with the same functions.
+
+Example:
+    >>> from gradstep.train import fit, evaluate
+    >>> # history = fit(model, train_loader, epochs=5, optimizer=optimizer,
+    >>> #               loss_fn=loss_fn, val_loader=test_loader)
+    >>> # evaluate(model, test_loader, loss_fn).accuracy
+"""
+from gradstep.train.checkpoint import EpochTotals, TrainingCheckpoint
+from gradstep.train.evaluation import Evaluation, confusion_matrix, evaluate
+from gradstep.train.history import EpochRecord, History
+from gradstep.train.loop import Callback, TrainingDiverged, fit
+from gradstep.train.progress import LOG_FORMATS
+
+__all__ = [
+    "LOG_FORMATS",
+    "Callback",
+    "EpochRecord",
+    "EpochTotals",
+    "Evaluation",
+    "History",
+    "TrainingCheckpoint",
+    "TrainingDiverged",
+    "confusion_matrix",
+    "evaluate",
+    "fit",
+]

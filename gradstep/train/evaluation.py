@@ -1,0 +1,83 @@
+"""Measure a trained model: loss, accuracy and which classes it confuses."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradstep.train.engines import engine_of
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of :func:`evaluate`.
+
+    ``confusion_matrix[i, j]`` counts the samples of true class ``i`` that the
+    model predicted as class ``j``: the diagonal holds the correct answers.
+    """
+
+    loss: float | None
+    accuracy: float
+    confusion_matrix: np.ndarray
+
+    @property
+    def samples(self) -> int:
+        return int(self.confusion_matrix.sum())
+
+
+def evaluate(model: Any, loader: Iterable, loss_fn: Callable | None = None) -> Evaluation:
+    """Run ``model`` over every batch of ``loader`` without tracking gradients.
+
+    The loss is the average over samples, assuming ``loss_fn`` averages over its
+    batch (the default of every PyTorch loss); it is None without a ``loss_fn``.
+    The model is put in evaluation mode and given back in the mode it had.
+
+    Example:
+        >>> import gradstep
+        >>> from gradstep.utils.data import DataLoader, TensorDataset
+        >>> gradstep.manual_seed(0)
+        >>> data = TensorDataset(gradstep.randn(8, 4), gradstep.tensor([0, 1] * 4))
+        >>> result = evaluate(gradstep.nn.Linear(4, 2), DataLoader(data, batch_size=4))
+        >>> result.confusion_matrix.shape, result.samples
+        ((2, 2), 8)
+    """
+    engine = engine_of(model)
+    was_training = model.training
+    model.eval()
+    loss_sum = 0.0
+    true_labels, predicted_labels, class_count = [], [], 0
+    try:
+        with engine.no_grad():
+            for images, labels in loader:
+                output = model(images)
+                if loss_fn is not None:
+                    loss_sum += loss_fn(output, labels).item() * len(labels)
+                class_count = output.shape[1]
+                true_labels.append(np.asarray(labels.numpy()))
+                predicted_labels.append(np.asarray(output.argmax(1).numpy()))
+    finally:
+        model.train(was_training)
+    if not true_labels:
+        raise ValueError("the loader gave no batches to evaluate")
+    matrix = confusion_matrix(np.concatenate(true_labels), np.concatenate(predicted_labels), class_count)
+    samples = int(matrix.sum())
+    return Evaluation(
+        loss=loss_sum / samples if loss_fn is not None else None,
+        accuracy=float(np.trace(matrix)) / samples,
+        confusion_matrix=matrix,
+    )
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """Count each (true class, predicted class) pair.
+
+    Example:
+        >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 2)
+        array([[1, 0],
+               [1, 1]])
+    """
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (true, predicted), 1)
+    return matrix
