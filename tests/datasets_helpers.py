@@ -9,6 +9,12 @@ from gradstep.datasets import write_idx
 SPLIT_PREFIXES = {"train": "train", "test": "t10k"}
 
 
+def idx_bytes(type_code: int, shape: tuple[int, ...], payload: bytes) -> bytes:
+    """An IDX file's bytes built by hand, so tests can also build broken ones."""
+    header = bytes([0, 0, type_code, len(shape)]) + b"".join(size.to_bytes(4, "big") for size in shape)
+    return header + payload
+
+
 def make_split(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random uint8 images (count, 28, 28) and labels cycling through 0-9."""
     images = np.random.default_rng(seed).integers(0, 256, size=(count, 28, 28), dtype=np.uint8)

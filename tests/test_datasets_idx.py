@@ -11,12 +11,9 @@ from hypothesis.extra import numpy as hnp
 from gradstep.datasets import DatasetError, read_idx, write_idx
 from gradstep.datasets.atomic import atomic_write
 
+from datasets_helpers import idx_bytes
+
 SUPPORTED_DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
-
-
-def idx_bytes(type_code: int, shape: tuple[int, ...], payload: bytes) -> bytes:
-    header = bytes([0, 0, type_code, len(shape)]) + b"".join(size.to_bytes(4, "big") for size in shape)
-    return header + payload
 
 
 @settings(max_examples=60, deadline=None)
