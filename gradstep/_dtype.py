@@ -1,0 +1,134 @@
+"""The dtypes a gradstep tensor can hold, and PyTorch's rules for mixing them.
+
+A ``dtype`` is a thin name around a NumPy dtype, so that ``gradstep.float32`` prints and
+compares like ``torch.float32`` while the arithmetic stays NumPy's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, e.g. ``gradstep.float32``.
+
+    >>> import gradstep
+    >>> gradstep.float32.is_floating_point
+    True
+    """
+
+    __slots__ = ("name", "numpy", "is_floating_point", "_rank")
+
+    def __init__(self, name: str, numpy_dtype: type, rank: int) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        # Position in PyTorch's promotion lattice; for these five types it is a total order.
+        self._rank = rank
+
+    def __repr__(self) -> str:
+        return f"gradstep.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int64 = dtype("int64", np.int64, 2)
+float32 = dtype("float32", np.float32, 3)
+float64 = dtype("float64", np.float64, 4)
+
+_BY_NUMPY = {d.numpy: d for d in (bool_, uint8, int64, float32, float64)}
+_BY_NAME = {d.name: d for d in (bool_, uint8, int64, float32, float64)}
+
+default_float = float32
+
+
+def from_numpy_dtype(np_dtype: np.dtype, *, source: str = "array") -> dtype:
+    """The gradstep dtype for a NumPy dtype; other integer widths become int64."""
+    found = _BY_NUMPY.get(np.dtype(np_dtype))
+    if found is not None:
+        return found
+    kind = np.dtype(np_dtype).kind
+    if kind in "iu":
+        return int64
+    if kind == "f":
+        return float32 if np.dtype(np_dtype).itemsize < 4 else float64
+    raise TypeError(
+        f"can't make a tensor from {source} of dtype {np.dtype(np_dtype)}: "
+        "gradstep supports bool, uint8, int64, float32 and float64"
+    )
+
+
+def to_dtype(value: dtype | str | type | np.dtype | None) -> dtype | None:
+    """Accept ``gradstep.float32``, ``"float32"``, ``np.float32`` or ``torch.float32`` alike."""
+    if value is None or isinstance(value, dtype):
+        return value
+    if isinstance(value, str):
+        name = value.removeprefix("torch.").removeprefix("gradstep.")
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        aliases = {"float": float32, "double": float64, "long": int64}
+        if name in aliases:
+            return aliases[name]
+        raise TypeError(f"unknown dtype {value!r}")
+    python_types = {float: float32, int: int64, bool: bool_}
+    if value in python_types:
+        return python_types[value]
+    text = str(value)
+    if text.startswith("torch."):
+        return to_dtype(text)
+    return from_numpy_dtype(np.dtype(value), source="a dtype argument")
+
+
+def _category(d: dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floating point."""
+    return 2 if d.is_floating_point else (0 if d is bool_ else 1)
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``)."""
+    return a if a._rank >= b._rank else b
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # PyTorch's combine_categories: an operand of lower priority only matters when it is
+    # of a higher category (bool < integer < float), e.g. int64 tensor * 2.5 -> float32.
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool_ or _category(lower) > _category(higher):
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(value: object) -> dtype:
+    """The dtype a Python number takes part in promotion as."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    return default_float
+
+
+def result_type(*operands: object) -> dtype:
+    """The dtype of ``a op b`` under PyTorch's promotion rules.
+
+    Tensors with dimensions decide first, then 0-d tensors, then Python scalars; a lower
+    tier only changes the result when it is of a higher category.
+
+    >>> import gradstep
+    >>> result_type(gradstep.ones(2), 3)
+    gradstep.float32
+    """
+    tiers: list[dtype | None] = [None, None, None]  # dimensioned, 0-d, Python scalar
+    for operand in operands:
+        operand_dtype = getattr(operand, "dtype", None)
+        if isinstance(operand_dtype, dtype):
+            tier = 0 if operand.ndim > 0 else 1
+        else:
+            operand_dtype, tier = scalar_dtype(operand), 2
+        current = tiers[tier]
+        tiers[tier] = operand_dtype if current is None else promote_types(current, operand_dtype)
+    return _combine(tiers[0], _combine(tiers[1], tiers[2]))

@@ -1,0 +1,606 @@
+"""``Tensor``: an n-dimensional array that remembers how it was made, so gradients can flow back.
+
+A tensor wraps a NumPy array (``_array``). When it is the result of an op on tensors that
+require grad, ``grad_fn`` is the ``Function`` that made it: the graph backward() walks.
+Every method here is a thin call into ``gradstep.ops``, where the forward and backward of
+each op live side by side.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import _dtype
+from ._printing import tensor_repr
+from .autograd.grad_mode import is_grad_enabled
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple that prints as ``gradstep.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"gradstep.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class device:
+    """Where a tensor lives. gradstep's NumPy engine has one device: the CPU."""
+
+    def __init__(self, type: str | "device" = "cpu", index: int | None = None) -> None:  # noqa: A002
+        name = str(type).split(":")[0]
+        if name != "cpu":
+            raise RuntimeError(
+                f"device {type!r} is not available: gradstep's NumPy engine runs on the CPU "
+                "(train with --engine torch to use a GPU)"
+            )
+        self.type = "cpu"
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        return str(other).split(":")[0] == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+
+class Tensor:
+    """A multi-dimensional array of one dtype, with reverse-mode autodiff.
+
+    >>> import gradstep
+    >>> w = gradstep.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("_array", "_requires_grad", "grad", "grad_fn", "__weakref__")
+
+    # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any = ()) -> None:
+        # Like torch.Tensor(data): always the default float dtype.
+        from .creation import as_array
+
+        self._array = as_array(data, _dtype.default_float)
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, grad_fn: Any = None) -> "Tensor":
+        """A tensor around ``array`` (no copy); the result of ``grad_fn`` when given."""
+        tensor = object.__new__(cls)
+        tensor._array = array if type(array) is np.ndarray else np.asarray(array)
+        tensor._requires_grad = grad_fn is not None
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        return tensor
+
+    # ---- what a tensor is -------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._array.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        return self.shape if dim is None else self._array.shape[dim]
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_numpy_dtype(self._array.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._array.ndim
+
+    def dim(self) -> int:
+        return self._array.ndim
+
+    def numel(self) -> int:
+        return self._array.size
+
+    @property
+    def device(self) -> device:
+        return device("cpu")
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def is_floating_point(self) -> bool:
+        return self._array.dtype.kind == "f"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; "
+                "use .detach() to get a leaf from a result"
+            )
+        if flag and self._array.dtype.kind != "f":
+            raise RuntimeError(
+                f"Only Tensors of floating point dtype can require gradients, this one is {self.dtype}"
+            )
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """The same numbers, outside the graph: changing them in place is not recorded."""
+        return Tensor._wrap(self._array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._array = value._array
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this one's memory that does not require grad."""
+        return Tensor._wrap(self._array)
+
+    def backward(
+        self,
+        gradient: "Tensor | None" = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: "Sequence[Tensor] | None" = None,
+    ) -> None:
+        """Accumulate ∂self/∂leaf into ``.grad`` of every leaf that requires grad."""
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # ---- conversions --------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The NumPy array behind this tensor (shared memory, as in PyTorch)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._array
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def tolist(self) -> Any:
+        return self._array.tolist()
+
+    def item(self) -> bool | int | float:
+        if self._array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._array.size} elements cannot be converted to Scalar "
+                f"(shape {tuple(self.shape)})"
+            )
+        return self._array.item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._array.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self._array.item())
+
+    def __index__(self) -> int:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, "
+                f"not {self.dtype} of shape {tuple(self.shape)}"
+            )
+        return int(self._array.item())
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``to(dtype)``, ``to("cpu")`` or ``to(device, dtype)``; returns self when nothing changes."""
+        target = kwargs.get("dtype")
+        for arg in (*args, kwargs.get("device")):
+            if isinstance(arg, (str, device)):
+                device(arg)  # raises for anything but the CPU
+            elif isinstance(arg, Tensor):
+                target = arg.dtype
+            elif arg is not None:
+                target = arg
+        target = _dtype.to_dtype(target)
+        if target is None or target.numpy == self._array.dtype:
+            return self.clone() if kwargs.get("copy") else self
+        return ops.cast(self, target)
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"gradstep.{type(self).__name__}[{self.dtype.name}]"
+        return self.to(dtype)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def float(self) -> "Tensor":
+        return self.to(_dtype.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dtype.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(_dtype.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dtype.int64)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dtype.bool_)
+
+    def __repr__(self) -> str:
+        return tensor_repr(self)
+
+    def __len__(self) -> int:
+        if self._array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self._array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._array.shape[0]))
+
+    __hash__ = object.__hash__
+
+    # ---- arithmetic: see gradstep/ops/arithmetic.py -------------------------------------
+    def __add__(self, other: Any) -> "Tensor":
+        return ops.add(self, other) if _is_operand(other) else NotImplemented
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return ops.add(other, self) if _is_operand(other) else NotImplemented
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return ops.sub(self, other) if _is_operand(other) else NotImplemented
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return ops.sub(other, self) if _is_operand(other) else NotImplemented
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return ops.mul(self, other) if _is_operand(other) else NotImplemented
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return ops.mul(other, self) if _is_operand(other) else NotImplemented
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return ops.div(self, other) if _is_operand(other) else NotImplemented
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return ops.div(other, self) if _is_operand(other) else NotImplemented
+
+    def __pow__(self, exponent: Any) -> "Tensor":
+        return ops.pow(self, exponent) if _is_operand(exponent) else NotImplemented
+
+    def __rpow__(self, base: Any) -> "Tensor":
+        return ops.pow(base, self) if _is_operand(base) else NotImplemented
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return ops.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return ops.matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+
+    def __neg__(self) -> "Tensor":
+        return ops.neg(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return ops.abs(self)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return ops.eq(self, other) if _is_operand(other) else NotImplemented
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return ops.ne(self, other) if _is_operand(other) else NotImplemented
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return ops.lt(self, other) if _is_operand(other) else NotImplemented
+
+    def __le__(self, other: Any) -> "Tensor":
+        return ops.le(self, other) if _is_operand(other) else NotImplemented
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return ops.gt(self, other) if _is_operand(other) else NotImplemented
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return ops.ge(self, other) if _is_operand(other) else NotImplemented
+
+    def __and__(self, other: Any) -> "Tensor":
+        return ops.logical_and(self, other) if _is_operand(other) else NotImplemented
+
+    def __or__(self, other: Any) -> "Tensor":
+        return ops.logical_or(self, other) if _is_operand(other) else NotImplemented
+
+    def __invert__(self) -> "Tensor":
+        return ops.logical_not(self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return ops.index(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        ops.index_put_(self, index, value)
+
+    # ---- in place: see _in_place below ------------------------------------------------------
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self._in_place(np.add, ops.add, other, "add_")
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self._in_place(np.subtract, ops.sub, other, "sub_")
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self._in_place(np.multiply, ops.mul, other, "mul_")
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self._in_place(np.true_divide, ops.div, other, "div_")
+
+    def add_(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return self._in_place(np.add, ops.add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return self._in_place(np.subtract, ops.sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._in_place(np.multiply, ops.mul, other, "mul_")
+
+    def div_(self, other: Any) -> "Tensor":
+        return self._in_place(np.true_divide, ops.div, other, "div_")
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> "Tensor":
+        self._check_in_place_allowed("fill_")
+        self._array[...] = value.item() if isinstance(value, Tensor) else value
+        return self
+
+    def copy_(self, src: "Tensor") -> "Tensor":
+        self._check_in_place_allowed("copy_")
+        source = src._array if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self._array, source, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: can't copy a tensor of shape {tuple(source.shape)} into one of shape {tuple(self.shape)}"
+            ) from None
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
+        from .random import numpy_rng
+
+        return self._fill_random("uniform_", numpy_rng(generator).uniform(a, b, self._array.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        from .random import numpy_rng
+
+        return self._fill_random("normal_", numpy_rng(generator).normal(mean, std, self._array.shape))
+
+    def _fill_random(self, name: str, values: np.ndarray) -> "Tensor":
+        self._check_in_place_allowed(name)
+        self._array[...] = values
+        return self
+
+    def _check_in_place_allowed(self, name: str) -> None:
+        if self._requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
+                "Wrap the update in `with torch.no_grad():` or change `.data` instead."
+                if self.grad_fn is None
+                else f"{name}: in-place changes to a tensor that is part of the graph are not supported here"
+            )
+
+    def _in_place(self, ufunc: np.ufunc, op: Any, other: Any, name: str) -> "Tensor":
+        """``self = self <op> other`` written into this tensor's own memory.
+
+        In the graph (grad mode, and something requires grad) the op is recorded out of
+        place and this tensor takes the result, as PyTorch re-bases an in-place op's history.
+        """
+        if not _is_operand(other):
+            raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
+        other_requires_grad = isinstance(other, Tensor) and other._requires_grad
+        if is_grad_enabled() and (self._requires_grad or other_requires_grad):
+            if self._requires_grad and self.grad_fn is None:
+                self._check_in_place_allowed(name)
+            result = op(Tensor._wrap(self._array, self.grad_fn), other)
+            self._array, self.grad_fn, self._requires_grad = result._array, result.grad_fn, True
+            return self
+        other_array = other._array if isinstance(other, Tensor) else other
+        try:
+            ufunc(self._array, other_array, out=self._array, casting="same_kind")
+        except (TypeError, ValueError):
+            other_shape = tuple(np.shape(other_array))
+            raise RuntimeError(
+                f"{name}: the result of {self.dtype} {tuple(self.shape)} and "
+                f"{getattr(other, 'dtype', type(other).__name__)} {other_shape} can't be written "
+                f"into a tensor of dtype {self.dtype} and shape {tuple(self.shape)}"
+            ) from None
+        return self
+
+    def clone(self) -> "Tensor":
+        return ops.clone(self)
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # ---- math and reductions: gradstep/ops ------------------------------------------------
+    def add(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return ops.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> "Tensor":
+        return ops.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> "Tensor":
+        return ops.mul(self, other)
+
+    def div(self, other: Any) -> "Tensor":
+        return ops.div(self, other)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return ops.pow(self, exponent)
+
+    def neg(self) -> "Tensor":
+        return ops.neg(self)
+
+    def matmul(self, other: "Tensor") -> "Tensor":
+        return ops.matmul(self, other)
+
+    mm = matmul
+
+    def exp(self) -> "Tensor":
+        return ops.exp(self)
+
+    def log(self) -> "Tensor":
+        return ops.log(self)
+
+    def sqrt(self) -> "Tensor":
+        return ops.sqrt(self)
+
+    def abs(self) -> "Tensor":
+        return ops.abs(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: "Tensor") -> "Tensor":
+        return ops.maximum(self, other)
+
+    def minimum(self, other: "Tensor") -> "Tensor":
+        return ops.minimum(self, other)
+
+    def relu(self) -> "Tensor":
+        return ops.relu(self)
+
+    def sigmoid(self) -> "Tensor":
+        return ops.sigmoid(self)
+
+    def tanh(self) -> "Tensor":
+        return ops.tanh(self)
+
+    def softmax(self, dim: int) -> "Tensor":
+        return ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> "Tensor":
+        return ops.log_softmax(self, dim)
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return ops.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.mean(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return ops.min(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmin(self, dim, keepdim)
+
+    def all(self, dim: int | None = None) -> "Tensor":
+        return ops.all(self, dim)
+
+    def any(self, dim: int | None = None) -> "Tensor":
+        return ops.any(self, dim)
+
+    def eq(self, other: Any) -> "Tensor":
+        return ops.eq(self, other)
+
+    def ne(self, other: Any) -> "Tensor":
+        return ops.ne(self, other)
+
+    def lt(self, other: Any) -> "Tensor":
+        return ops.lt(self, other)
+
+    def le(self, other: Any) -> "Tensor":
+        return ops.le(self, other)
+
+    def gt(self, other: Any) -> "Tensor":
+        return ops.gt(self, other)
+
+    def ge(self, other: Any) -> "Tensor":
+        return ops.ge(self, other)
+
+    def sort(self, dim: int = -1, descending: bool = False) -> Any:
+        return ops.sort(self, dim, descending)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False) -> Any:  # noqa: A002
+        return ops.unique(self, sorted, return_inverse, return_counts)
+
+    # ---- shape: gradstep/ops/shape.py ------------------------------------------------------
+    def reshape(self, *shape: Any) -> "Tensor":
+        return ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> "Tensor":
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
+            return self.to(shape[0])
+        return ops.reshape(self, *shape)
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return ops.transpose(self, dim0, dim1)
+
+    def t(self) -> "Tensor":
+        if self._array.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has {self._array.ndim}")
+        return ops.transpose(self, 0, 1) if self._array.ndim == 2 else self
+
+    @property
+    def T(self) -> "Tensor":
+        return ops.permute(self, *reversed(range(self._array.ndim)))
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return ops.permute(self, *dims)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim: int | None = None) -> "Tensor":
+        return ops.squeeze(self, dim)
+
+    def expand(self, *sizes: Any) -> "Tensor":
+        return ops.expand(self, *sizes)
+
+
+_OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
+
+
+def _is_operand(value: Any) -> bool:
+    """A tensor or a Python/NumPy number: what arithmetic with a tensor accepts."""
+    return isinstance(value, _OPERAND_TYPES)
+
+
+# Imported last: every op builds on the Tensor class above.
+from . import ops  # noqa: E402

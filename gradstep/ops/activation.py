@@ -1,0 +1,95 @@
+"""Activation functions: relu, sigmoid, tanh, softmax and log_softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import floating, normalize_dim
+
+
+class ReLU(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.maximum(x, 0)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad * (y > 0)  # ∂relu(x)/∂x = 1 where x > 0, else 0
+
+
+class Sigmoid(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # σ(x) = 1/(1+e⁻ˣ) = eˣ/(1+eˣ); using e^-|x| never overflows.
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad * y * (1 - y)  # ∂σ/∂x = σ(1 − σ)
+
+
+class Tanh(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad * (1 - y * y)  # ∂tanh/∂x = 1 − tanh²
+
+
+class Softmax(Function):
+    """yᵢ = e^xᵢ / Σⱼ e^xⱼ along ``dim``."""
+
+    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+        e = np.exp(x - x.max(axis=dim, keepdims=True))  # shifting by the max changes nothing but overflow
+        y = e / e.sum(axis=dim, keepdims=True)
+        self.save_for_backward(y)
+        self.dim = dim
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        # ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so ∂L/∂xⱼ = yⱼ(gⱼ − Σᵢ gᵢyᵢ)
+        return y * (grad - (grad * y).sum(axis=self.dim, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ − log Σⱼ e^xⱼ along ``dim``, computed stably with log-sum-exp."""
+
+    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        self.save_for_backward(y)
+        self.dim = dim
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        # ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so ∂L/∂xⱼ = gⱼ − softmax(x)ⱼ Σᵢ gᵢ
+        return grad - np.exp(y) * grad.sum(axis=self.dim, keepdims=True)
+
+
+def relu(input: Tensor) -> Tensor:
+    return ReLU.apply(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return Sigmoid.apply(floating(input))
+
+
+def tanh(input: Tensor) -> Tensor:
+    return Tanh.apply(floating(input))
+
+
+def softmax(input: Tensor, dim: int) -> Tensor:
+    return Softmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    return LogSoftmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))

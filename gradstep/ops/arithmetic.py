@@ -1,0 +1,118 @@
+"""+ - * / ** and negation, with broadcasting.
+
+The engine sums each gradient back to its input's shape (``unbroadcast``), so the
+backward of every op here is written as if no broadcasting happened.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import as_dtype, promoted
+
+
+class Add(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return grad, grad  # ∂(x+y)/∂x = ∂(x+y)/∂y = 1
+
+
+class Sub(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x - y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return grad, -grad  # ∂(x-y)/∂x = 1, ∂(x-y)/∂y = -1
+
+
+class Mul(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x, y)
+        return x * y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        x, y = self.saved_tensors
+        grad_x = grad * y if self.needs_input_grad[0] else None  # ∂(xy)/∂x = y
+        grad_y = grad * x if self.needs_input_grad[1] else None  # ∂(xy)/∂y = x
+        return grad_x, grad_y
+
+
+class Div(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x, y)
+        return x / y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        x, y = self.saved_tensors
+        grad_x = grad / y if self.needs_input_grad[0] else None  # ∂(x/y)/∂x = 1/y
+        grad_y = -grad * x / (y * y) if self.needs_input_grad[1] else None  # ∂(x/y)/∂y = -x/y²
+        return grad_x, grad_y
+
+
+class Pow(Function):
+    """y = x ** p for a number p."""
+
+    def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
+        self.save_for_backward(x)
+        self.exponent = exponent
+        return x**exponent
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        p = self.exponent
+        if p == 0:
+            return np.zeros_like(grad)
+        return grad * p * x ** (p - 1)  # ∂(x^p)/∂x = p·x^(p-1)
+
+
+class Neg(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return -grad
+
+
+def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
+    return Add.apply(*promoted("add", input, other if alpha == 1 else other * alpha))
+
+
+def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
+    return Sub.apply(*promoted("sub", input, other if alpha == 1 else other * alpha))
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    return Mul.apply(*promoted("mul", input, other))
+
+
+def div(input: Any, other: Any) -> Tensor:
+    x, y = promoted("div", input, other)
+    if not x.dtype.is_floating_point:  # true division of integers gives floats
+        x, y = as_dtype(x, _dtype.default_float), as_dtype(y, _dtype.default_float)
+    return Div.apply(x, y)
+
+
+def neg(input: Tensor) -> Tensor:
+    return Neg.apply(input)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``input ** exponent`` where one of the two is a number."""
+    from .elementwise import exp
+
+    if isinstance(exponent, Tensor) and isinstance(input, Tensor):
+        raise TypeError("pow(): gradstep supports a number as the exponent or as the base, not two tensors")
+    if isinstance(exponent, Tensor):
+        # b ** x = exp(x · ln b)
+        return exp(mul(exponent, math.log(input)))
+    if not isinstance(exponent, (int, float, np.number)):
+        raise TypeError(f"pow(): the exponent must be a number, got {type(exponent).__name__}")
+    x = promoted("pow", input, exponent)[0]
+    return Pow.apply(x, exponent=exponent)

@@ -1,0 +1,67 @@
+"""Comparisons and logic: their results are bool tensors, outside the graph (no gradient)."""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Callable
+
+import numpy as np
+
+from .._tensor import Tensor
+from .operands import normalize_dim, promoted
+
+SortResult = namedtuple("sort", ["values", "indices"])
+
+
+def _compare(name: str, compare: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[Any, Any], Tensor]:
+    def op(input: Any, other: Any) -> Tensor:
+        x, y = promoted(name, input, other)
+        try:
+            return Tensor._wrap(compare(x._array, y._array))
+        except ValueError:
+            raise RuntimeError(f"{name}(): shapes {tuple(x.shape)} and {tuple(y.shape)} don't broadcast") from None
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` of two tensors (or a tensor and a number), as a bool tensor."
+    return op
+
+
+eq = _compare("eq", np.equal)
+ne = _compare("ne", np.not_equal)
+lt = _compare("lt", np.less)
+le = _compare("le", np.less_equal)
+gt = _compare("gt", np.greater)
+ge = _compare("ge", np.greater_equal)
+logical_and = _compare("logical_and", np.logical_and)
+logical_or = _compare("logical_or", np.logical_or)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._wrap(np.logical_not(input._array))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both tensors have the same shape and the same elements."""
+    return input.shape == other.shape and bool(np.array_equal(input._array, other._array))
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
+    """Sorted values and the indices they came from (not differentiable here)."""
+    axis = normalize_dim(dim, input.ndim)
+    indices = np.argsort(input._array, axis=axis, kind="stable")
+    if descending:
+        indices = np.flip(indices, axis=axis)
+    values = np.take_along_axis(input._array, indices, axis=axis)
+    return SortResult(Tensor._wrap(values), Tensor._wrap(indices.astype(np.int64)))
+
+
+def unique(
+    input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False  # noqa: A002
+) -> Any:
+    """The distinct elements, sorted; optionally where each input element went and how often each occurs."""
+    values, inverse, counts = np.unique(input._array, return_inverse=True, return_counts=True)
+    result = [Tensor._wrap(values)]
+    if return_inverse:
+        result.append(Tensor._wrap(inverse.reshape(input._array.shape).astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._wrap(counts.astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)

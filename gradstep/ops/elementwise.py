@@ -1,0 +1,147 @@
+"""Elementwise math: exp, log, sqrt, abs, clamp, maximum, minimum, where."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import floating, promoted
+
+
+class Exp(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad * y  # ∂eˣ/∂x = eˣ, which the forward pass already computed
+
+
+class Log(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.log(x)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        return grad / x  # ∂ln(x)/∂x = 1/x
+
+
+class Sqrt(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad / (2 * y)  # ∂√x/∂x = 1/(2√x)
+
+
+class Abs(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        return grad * np.sign(x)  # ∂|x|/∂x = sign(x), taken as 0 at 0
+
+
+class Clamp(Function):
+    """y = min(max(x, low), high); the gradient passes where x lies inside [low, high]."""
+
+    def forward(self, x: np.ndarray, low: Any, high: Any) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        self.save_for_backward(inside)
+        return np.clip(x, low, high)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (inside,) = self.saved_tensors
+        return grad * inside
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise; on a tie each side gets half the gradient, as in PyTorch."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self.saved_tensors
+        share_x = (x > y) + 0.5 * (x == y)
+        return grad * share_x.astype(grad.dtype), grad * (1 - share_x).astype(grad.dtype)
+
+
+class Where(Function):
+    """z = x where condition holds, else y."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        self.save_for_backward(condition)
+        return np.where(condition, x, y)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        (condition,) = self.saved_tensors
+        zero = np.zeros((), dtype=grad.dtype)
+        return np.where(condition, grad, zero), np.where(condition, zero, grad)
+
+
+def exp(input: Tensor) -> Tensor:
+    return Exp.apply(floating(input))
+
+
+def log(input: Tensor) -> Tensor:
+    return Log.apply(floating(input))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    return Sqrt.apply(floating(input))
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    return Abs.apply(input)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    bounds = [b.item() if isinstance(b, Tensor) else b for b in (min, max)]
+    x = promoted("clamp", input, *[b for b in bounds if b is not None])[0]
+    return Clamp.apply(x, low=bounds[0], high=bounds[1])
+
+
+clip = clamp
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    return Maximum.apply(*promoted("maximum", input, other))
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    # min(x, y) = -max(-x, -y): the same tie rule, without a second copy of the op.
+    x, y = promoted("minimum", input, other)
+    return -Maximum.apply(-x, -y)
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+    """Pick from ``input`` where ``condition`` is True, else from ``other``."""
+    if not isinstance(condition, Tensor) or condition._array.dtype != np.bool_:
+        raise TypeError("where(): condition must be a bool tensor, e.g. x > 0")
+    x, y = promoted("where", input, other)
+    try:
+        np.broadcast_shapes(condition._array.shape, x._array.shape, y._array.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"where(): shapes {tuple(condition.shape)}, {tuple(x.shape)} and {tuple(y.shape)} don't broadcast"
+        ) from None
+    return Where.apply(x, y, condition=condition._array)
+

@@ -1,0 +1,113 @@
+"""Matrix products: ``matmul`` (1-D, 2-D and batched) and ``linear``, a layer's y = x Wᵀ + b."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import promoted
+
+
+class MatMul(Function):
+    """Z = X @ Y. With G = ∂L/∂Z: ∂L/∂X = G @ Yᵀ and ∂L/∂Y = Xᵀ @ G."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # A vector is a matrix with one row (on the left) or one column (on the right);
+        # the backward works with matrices and drops those dims again at the end.
+        self.x_is_vector, self.y_is_vector = x.ndim == 1, y.ndim == 1
+        x = x[np.newaxis, :] if self.x_is_vector else x
+        y = y[:, np.newaxis] if self.y_is_vector else y
+        self.save_for_backward(x, y)
+        z = x @ y
+        if self.y_is_vector:
+            z = z[..., 0]
+        if self.x_is_vector:
+            z = z[..., 0, :] if not self.y_is_vector else z[..., 0]
+        return z
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        x, y = self.saved_tensors
+        if self.y_is_vector:
+            grad = grad[..., np.newaxis]
+        if self.x_is_vector:
+            grad = grad[..., np.newaxis, :]
+        grad_x = grad @ y.swapaxes(-1, -2) if self.needs_input_grad[0] else None
+        grad_y = x.swapaxes(-1, -2) @ grad if self.needs_input_grad[1] else None
+        if grad_x is not None and self.x_is_vector:
+            grad_x = grad_x[..., 0, :]
+        if grad_y is not None and self.y_is_vector:
+            grad_y = grad_y[..., 0]
+        return grad_x, grad_y
+
+
+class Linear(Function):
+    """Y = X Wᵀ + b, one op so the backward computes only what is needed.
+
+    With G = ∂L/∂Y: ∂L/∂X = G W, ∂L/∂W = Gᵀ X, ∂L/∂b = Σ over the batch of G.
+    """
+
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        self.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, weight = self.saved_tensors
+        grad_x = grad @ weight if self.needs_input_grad[0] else None
+        # Inputs of shape (..., in) are a batch of rows: flatten the leading dims into one.
+        rows_grad, rows_x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
+        grad_weight = rows_grad.T @ rows_x if self.needs_input_grad[1] else None
+        if len(self.needs_input_grad) == 2:
+            return grad_x, grad_weight
+        grad_bias = rows_grad.sum(axis=0) if self.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
+def _check_matmul_shapes(x: Tensor, y: Tensor) -> None:
+    if x.ndim == 0 or y.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {x.ndim}D and {y.ndim}D"
+        )
+    inner_x = x.shape[-1]
+    inner_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    batch_ok = True
+    try:
+        np.broadcast_shapes(tuple(x.shape[:-2]), tuple(y.shape[:-2]))
+    except ValueError:
+        batch_ok = False
+    if inner_x != inner_y or not batch_ok:
+        raise RuntimeError(
+            f"matmul: shapes {tuple(x.shape)} and {tuple(y.shape)} cannot be multiplied "
+            + (f"(inner sizes {inner_x} and {inner_y} differ)" if inner_x != inner_y else "(batch dims don't broadcast)")
+        )
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"matmul(): {name} must be a Tensor, got {type(value).__name__}")
+    x, y = promoted("matmul", input, other)
+    _check_matmul_shapes(x, y)
+    return MatMul.apply(x, y)
+
+
+mm = matmul
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x Wᵀ + b, with ``weight`` of shape (out_features, in_features).
+
+    >>> import gradstep
+    >>> linear(gradstep.ones(2, 3), gradstep.ones(4, 3)).shape
+    gradstep.Size([2, 4])
+    """
+    if input.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
+        raise RuntimeError(
+            f"linear: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)} "
+            f"(expected input (..., {weight.shape[-1]}))"
+        )
+    tensors = promoted("linear", input, weight) if bias is None else promoted("linear", input, weight, bias)
+    return Linear.apply(*tensors)

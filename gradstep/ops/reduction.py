@@ -1,0 +1,151 @@
+"""Reductions: sum, mean, max, min (whole tensor or along dims), argmax, argmin, all, any."""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import normalize_dim, normalize_dims
+
+# What torch.max(x, dim) returns: a pair that also has names.
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def _spread_back(grad: np.ndarray, dims: tuple[int, ...], keepdim: bool, shape: tuple[int, ...]) -> np.ndarray:
+    """Put the reduced dims back into ``grad`` and repeat it over them: every input got it."""
+    if not keepdim:
+        grad = np.expand_dims(grad, dims)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Function):
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: np.dtype) -> np.ndarray:
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        # ∂(Σ xᵢ)/∂xᵢ = 1: each element receives the gradient of the sum it took part in
+        return _spread_back(grad, self.dims, self.keepdim, self.input_shape)
+
+
+class Mean(Function):
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.count = int(np.prod([x.shape[d] for d in dims]))
+        return x.mean(axis=dims, keepdims=keepdim)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        # ∂(Σ xᵢ / n)/∂xᵢ = 1/n
+        return _spread_back(grad / self.count, self.dims, self.keepdim, self.input_shape)
+
+
+class Extreme(Function):
+    """The largest (or smallest) element of the whole tensor.
+
+    On a tie the gradient is shared evenly among the tied elements, as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, largest: bool) -> np.ndarray:
+        y = x.max() if largest else x.min()
+        self.save_for_backward(x == y)
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (is_extreme,) = self.saved_tensors
+        return grad * is_extreme / is_extreme.sum()
+
+
+class TakeAlongDim(Function):
+    """The element of each row along ``dim`` that ``indices`` points at (max, min, sort).
+
+    Only the chosen element influenced the output, so only it gets a gradient.
+    """
+
+    def forward(self, x: np.ndarray, indices: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+        self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.indices = indices if keepdim else np.expand_dims(indices, dim)
+        values = np.take_along_axis(x, self.indices, axis=dim)
+        return values if keepdim else values.squeeze(dim)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
+        np.put_along_axis(grad_input, self.indices, grad if self.keepdim else np.expand_dims(grad, self.dim), self.dim)
+        return grad_input
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+    """Sum of all elements, or along ``dim``; bool and integer tensors sum to int64."""
+    target = _dtype.to_dtype(dtype)
+    if target is None and not input.dtype.is_floating_point:
+        target = _dtype.int64
+    dims = normalize_dims(dim, input.ndim)
+    return Sum.apply(input, dims=dims, keepdim=keepdim, dtype=None if target is None else target.numpy)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be floating point, got {input.dtype}; "
+            "call .float() first"
+        )
+    return Mean.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
+    name = "max" if largest else "min"
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        from .elementwise import maximum, minimum
+
+        return (maximum if largest else minimum)(input, dim)
+    if input.numel() == 0:
+        raise RuntimeError(f"{name}(): expected a non-empty tensor, got shape {tuple(input.shape)}")
+    if dim is None:
+        return Extreme.apply(input, largest=largest)
+    axis = normalize_dim(dim, input.ndim)
+    indices = (np.argmax if largest else np.argmin)(input._array, axis=axis, keepdims=keepdim)
+    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=keepdim)
+    return (MaxResult if largest else MinResult)(values, Tensor._wrap(indices.astype(np.int64)))
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``max(x)`` → the largest element; ``max(x, dim)`` → (values, indices); ``max(x, y)`` → elementwise."""
+    return _extreme(input, dim, keepdim, largest=True)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``min(x)`` → the smallest element; ``min(x, dim)`` → (values, indices); ``min(x, y)`` → elementwise."""
+    return _extreme(input, dim, keepdim, largest=False)
+
+
+def _arg_extreme(find: Any, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if dim is None:  # an index into the flattened tensor
+        return Tensor._wrap(np.int64(find(input._array)))
+    return Tensor._wrap(find(input._array, axis=normalize_dim(dim, input.ndim), keepdims=keepdim).astype(np.int64))
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element along ``dim`` (of the flattened tensor when ``dim`` is None)."""
+    return _arg_extreme(np.argmax, input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element along ``dim`` (of the flattened tensor when ``dim`` is None)."""
+    return _arg_extreme(np.argmin, input, dim, keepdim)
+
+
+def all(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A001
+    axis = None if dim is None else normalize_dim(dim, input.ndim)
+    return Tensor._wrap(np.all(input._array, axis=axis))
+
+
+def any(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A001
+    axis = None if dim is None else normalize_dim(dim, input.ndim)
+    return Tensor._wrap(np.any(input._array, axis=axis))
+
+
+__all__ = ["sum", "mean", "max", "min", "argmax", "argmin", "all", "any", "MaxResult", "MinResult"]
