@@ -14,6 +14,8 @@ from .atomic import atomic_write
 from .errors import DatasetError
 
 _CHUNK_SIZE = 1 << 16
+# Without a timeout a mirror that stops answering would hang the download forever.
+_TIMEOUT_SECONDS = 30
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
@@ -40,7 +42,6 @@ def download(
     directory: Path,
     *,
     progress: bool = True,
-    timeout: float = 30.0,
 ) -> Path:
     """Download `name` from the first mirror that serves it intact, into `directory`.
 
@@ -67,7 +68,7 @@ def download(
         url = f"{mirror.rstrip('/')}/{name}"
         try:
             with atomic_write(target) as file:
-                _fetch_verified(url, file, sha256, progress=progress, timeout=timeout)
+                _fetch_verified(url, file, sha256, progress=progress)
             return target
         # A dead mirror shows up as any of these; each is worth trying the next mirror for.
         except (OSError, http.client.HTTPException, DatasetError) as error:
@@ -78,14 +79,13 @@ def download(
     )
 
 
-def _fetch_verified(url: str, file: BinaryIO, sha256: str, *, progress: bool, timeout: float) -> None:
+def _fetch_verified(url: str, file: BinaryIO, sha256: str, *, progress: bool) -> None:
     digest = hashlib.sha256()
     received = 0
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
         length = response.headers.get("Content-Length")
         expected = int(length) if length else None
-        name = url.rsplit("/", 1)[-1]
-        with tqdm(total=expected, unit="B", unit_scale=True, desc=name, disable=not progress, leave=False) as bar:
+        with tqdm(total=expected, unit="B", unit_scale=True, desc=url, disable=not progress, leave=False) as bar:
             while chunk := response.read(_CHUNK_SIZE):
                 file.write(chunk)
                 digest.update(chunk)

@@ -32,7 +32,7 @@ class MNIST:
     Example:
         >>> train = MNIST(train=True)  # doctest: +SKIP
         >>> image, label = train[0]  # doctest: +SKIP
-        >>> image.shape, label  # doctest: +SKIP
+        >>> tuple(image.shape), label  # doctest: +SKIP
         ((1, 28, 28), 5)
     """
 
@@ -87,7 +87,7 @@ class MNIST:
         )
 
     def __len__(self) -> int:
-        return len(self.data.numpy())
+        return len(self.data)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         image = from_numpy(_to_unit_range(self.data.numpy()[index][np.newaxis]))
@@ -107,7 +107,7 @@ class MNIST:
 
         Example:
             >>> images, labels = FashionMNIST(train=False).__getitems__([0, 1, 2])
-            >>> images.shape, labels.shape
+            >>> tuple(images.shape), tuple(labels.shape)
             ((3, 1, 28, 28), (3,))
         """
         if self.transform is None and self.target_transform is None:
@@ -135,7 +135,7 @@ class FashionMNIST(MNIST):
     Example:
         >>> test = FashionMNIST(train=False)
         >>> image, label = test[0]
-        >>> image.shape, test.classes[label]
+        >>> tuple(image.shape), test.classes[label]
         ((1, 28, 28), 'Ankle boot')
     """
 

@@ -7,6 +7,10 @@ files are fetched into `root` if `download` allows.
 Without `root`, gradstep looks, in order, at the copy shipped inside the package
 (Fashion-MNIST only), then at the cache folder `cache_dir()/<Dataset>/`, and
 finally downloads into that cache.
+
+Only the shipped copy is checked against its sha256 when read: a download is
+checked before it is renamed into place, and files you provide are taken as
+they are (their format is still checked), so your own data in MNIST format works too.
 """
 
 import functools
@@ -46,7 +50,6 @@ def locate(
     root: str | os.PathLike[str] | None,
     download: bool,
     shipped: bool,
-    progress: bool = True,
 ) -> Path:
     """Return the path of dataset file `name`, fetching it if it is missing and `download` allows.
 
@@ -83,7 +86,7 @@ def locate(
     if shipped_copy is not None:
         # The shipped copy, as a file:// mirror, gets the same checksum and atomic write as a download.
         mirrors = [SHIPPED_DIR.as_uri(), *mirrors]
-    return download_file(name, sha256, mirrors, folders[0], progress=progress)
+    return download_file(name, sha256, mirrors, folders[0])
 
 
 @functools.cache
