@@ -61,7 +61,8 @@ def download(
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DatasetError(f"{name}: cannot create the folder {directory}: {error.strerror or error}") from error
+        reason = error.strerror or error
+        raise DatasetError(f"{name}: cannot create the folder {directory}: {reason}") from error
     target = directory / name
     failures = []
     for mirror in mirrors:
@@ -85,7 +86,8 @@ def _fetch_verified(url: str, file: BinaryIO, sha256: str, *, progress: bool) ->
     with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
         length = response.headers.get("Content-Length")
         expected = int(length) if length else None
-        with tqdm(total=expected, unit="B", unit_scale=True, desc=url, disable=not progress, leave=False) as bar:
+        bar = tqdm(total=expected, unit="B", unit_scale=True, desc=url, disable=not progress, leave=False)
+        with bar:
             while chunk := response.read(_CHUNK_SIZE):
                 file.write(chunk)
                 digest.update(chunk)

@@ -116,13 +116,15 @@ def _parse(content: bytes, name: str, expected_magic: int | None) -> np.ndarray:
         raise DatasetError(f"{name}: truncated: an IDX header needs 4 bytes, file has {len(content)}")
     if content[0:2] != b"\0\0":
         raise DatasetError(
-            f"{name}: not an IDX file: it must start with two zero bytes, it starts with 0x{content[0:2].hex()}"
+            f"{name}: not an IDX file: it must start with two zero bytes, "
+            f"it starts with 0x{content[0:2].hex()}"
         )
     type_code, ndim = content[2], content[3]
     magic = int.from_bytes(content[0:4], "big")
     if expected_magic is not None and magic != expected_magic:
         raise DatasetError(
-            f"{name}: wrong magic number {magic} ({_describe(magic)}), expected {expected_magic} ({_describe(expected_magic)})"
+            f"{name}: wrong magic number {magic} ({_describe(magic)}), "
+            f"expected {expected_magic} ({_describe(expected_magic)})"
         )
     if type_code not in _DTYPES:
         known = ", ".join(f"0x{code:02x}" for code in _DTYPES)
@@ -133,7 +135,8 @@ def _parse(content: bytes, name: str, expected_magic: int | None) -> np.ndarray:
     header_size = 4 + 4 * ndim
     if len(content) < header_size:
         raise DatasetError(
-            f"{name}: truncated: a header with {ndim} dimensions needs {header_size} bytes, file has {len(content)}"
+            f"{name}: truncated: a header with {ndim} dimensions needs {header_size} bytes, "
+            f"file has {len(content)}"
         )
     shape = tuple(int(size) for size in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
     dtype = _DTYPES[type_code]

@@ -36,6 +36,7 @@ class MNIST:
         ((1, 28, 28), 5)
     """
 
+    # Tried in order. Like `resources`, replace it (MNIST.mirrors = [...]) to fetch from elsewhere.
     mirrors: ClassVar[list[str]] = [
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "http://yann.lecun.com/exdb/mnist/",
@@ -118,10 +119,11 @@ class MNIST:
         return _stack(images), _stack(labels)
 
     def __repr__(self) -> str:
+        root = self.root if self.root is not None else "default (see gradstep.datasets.sources)"
         return (
             f"Dataset {type(self).__name__}\n"
             f"    Number of datapoints: {len(self)}\n"
-            f"    Root location: {self.root if self.root is not None else 'default (see gradstep.datasets.sources)'}\n"
+            f"    Root location: {root}\n"
             f"    Split: {'Train' if self.train else 'Test'}"
         )
 
@@ -157,7 +159,9 @@ def _read_split(images_path: Path, labels_path: Path, num_classes: int) -> tuple
     images = read_idx(images_path, magic=_IMAGES_MAGIC)
     labels = read_idx(labels_path, magic=_LABELS_MAGIC)
     if len(images) != len(labels):
-        raise DatasetError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels")
+        raise DatasetError(
+            f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
+        )
     out_of_range = np.flatnonzero(labels >= num_classes)
     if out_of_range.size:
         first = out_of_range[0]
@@ -174,4 +178,5 @@ def _to_unit_range(pixels: np.ndarray) -> np.ndarray:
 
 
 def _stack(values: Sequence[Any]) -> Tensor:
-    return from_numpy(np.stack([value.numpy() if isinstance(value, Tensor) else np.asarray(value) for value in values]))
+    arrays = [value.numpy() if isinstance(value, Tensor) else np.asarray(value) for value in values]
+    return from_numpy(np.stack(arrays))
