@@ -19,11 +19,15 @@ class ReLU(Function):
         return grad * (y > 0)  # ∂relu(x)/∂x = 1 where x > 0, else 0
 
 
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1/(1+e⁻ˣ) = eˣ/(1+eˣ); written with e^-|x|, it never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 class Sigmoid(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # σ(x) = 1/(1+e⁻ˣ) = eˣ/(1+eˣ); using e^-|x| never overflows.
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        y = stable_sigmoid(x)
         self.save_for_backward(y)
         return y
 

@@ -1,0 +1,64 @@
+"""Activation layers: ReLU, Sigmoid, Tanh, Softmax, LogSoftmax."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .. import ops
+from .module import Module
+
+
+class ReLU(Module):
+    """max(0, x), elementwise."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace  # accepted for compatibility; the result is always a new tensor
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.relu(input)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e⁻ˣ), elementwise: squashes to (0, 1)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.sigmoid(input)
+
+
+class Tanh(Module):
+    """tanh(x), elementwise: squashes to (−1, 1)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.tanh(input)
+
+
+def _implicit_softmax_dim(ndim: int) -> int:
+    # PyTorch's legacy choice when no dim is given.
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """Turns scores into probabilities along ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.softmax(input, _implicit_softmax_dim(input.ndim) if self.dim is None else self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along ``dim``, computed stably; pair it with ``NLLLoss``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.log_softmax(input, _implicit_softmax_dim(input.ndim) if self.dim is None else self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

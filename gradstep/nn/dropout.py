@@ -1,0 +1,23 @@
+"""``Dropout``: during training, zero each input with probability p and scale the rest by 1/(1−p)."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .functional import dropout
+from .module import Module
+
+
+class Dropout(Module):
+    """Random zeroing in training mode; the identity in evaluation mode (``model.eval()``)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"

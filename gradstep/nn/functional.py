@@ -1,0 +1,226 @@
+"""``gradstep.nn.functional``: layers and losses as plain functions.
+
+The losses follow PyTorch's definitions exactly, including ``weight``, ``ignore_index``,
+``label_smoothing`` and ``reduction``, so their values and gradients match step for step.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from .._tensor import Tensor
+from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.linalg import linear
+from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, NLLLoss
+from ..ops.operands import promoted
+from ..random import numpy_rng
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "one_hot", "cross_entropy",
+    "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the survivors by 1/(1−p), so the expected value is unchanged."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    keep = numpy_rng(None).random(input._array.shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return input * Tensor._wrap((keep * scale).astype(input._array.dtype))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (any shape) → int64 vectors with a single 1, in a new last dimension."""
+    labels = _class_indices(tensor, "one_hot")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    _check_class_range(labels, num_classes, ignore_index=None)
+    return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[labels])
+
+
+def _class_indices(target: Tensor, function: str) -> np.ndarray:
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{function}(): target must be a Tensor of class indices, got {type(target).__name__}")
+    if target._array.dtype.kind == "f":
+        raise RuntimeError(
+            f"{function}(): expected the target to hold class indices (int64), got {target.dtype}; "
+            "call target.long() first"
+        )
+    if target._array.dtype.kind not in "iu":
+        raise RuntimeError(f"{function}(): target must hold class indices (int64), got {target.dtype}")
+    return target._array
+
+
+def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int | None) -> None:
+    counted = labels if ignore_index is None else labels[labels != ignore_index]
+    bad = counted[(counted < 0) | (counted >= num_classes)]
+    if bad.size:
+        position = int(np.flatnonzero(labels == bad[0])[0])
+        raise IndexError(
+            f"Target {int(bad[0])} is out of bounds: there are {num_classes} classes (0 to {num_classes - 1}); "
+            f"found at position {position} of the target"
+        )
+
+
+def _as_rows(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+    """Scores (N, C) or (N, C, d1, ...) and targets (N,) or (N, d1, ...) → rows (M, C) and targets (M,)."""
+    if input.ndim == 1:  # one unbatched sample
+        return input.unsqueeze(0), target.reshape(1), ()
+    if input.ndim == 0:
+        raise ValueError(f"{function}(): input must have a class dimension, got a 0-d tensor")
+    batch_shape = (input.shape[0], *input.shape[2:])
+    if tuple(target.shape) != batch_shape:
+        raise ValueError(
+            f"{function}(): expected target of shape {batch_shape} for input of shape {tuple(input.shape)}, "
+            f"got target of shape {tuple(target.shape)}"
+            + (f" (batch sizes {input.shape[0]} and {target.shape[0]} differ)" if target.ndim and target.shape[0] != input.shape[0] else "")
+        )
+    if input.ndim == 2:
+        return input, target, batch_shape
+    moved = ops.permute(input, 0, *range(2, input.ndim), 1)  # classes last
+    return ops.reshape(moved, -1, input.shape[1]), ops.reshape(target, -1), batch_shape
+
+
+def _nll_coefficients(
+    labels: np.ndarray, num_classes: int, dtype: np.dtype, weight: Tensor | None, ignore_index: int, label_smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The coefficient rows aᵢ of Lᵢ = −Σⱼ aᵢⱼ log pᵢⱼ, and each sample's weight in a 'mean'."""
+    class_weight = np.ones(num_classes, dtype=dtype) if weight is None else weight._array.astype(dtype)
+    counted = labels != ignore_index
+    safe_labels = np.where(counted, labels, 0)
+    rows = np.arange(labels.shape[0])
+    sample_weight = class_weight[safe_labels] * counted
+    coefficients = np.zeros((labels.shape[0], num_classes), dtype=dtype)
+    coefficients[rows, safe_labels] = (1 - label_smoothing) * sample_weight
+    if label_smoothing:
+        # Smoothing spreads ε of the target over all classes: ε/C·Σⱼ wⱼ·(−log pᵢⱼ).
+        coefficients += (label_smoothing / num_classes) * class_weight * counted[:, np.newaxis]
+    return coefficients, sample_weight
+
+
+def _weighted_nll(
+    fused: type, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+    reduction: str, label_smoothing: float, function: str,
+) -> Tensor:
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"{function}(): input must be floating point, got {input.dtype}")
+    rows, flat_target, batch_shape = _as_rows(input, target, function)
+    labels = _class_indices(flat_target, function)
+    num_classes = rows.shape[1]
+    if weight is not None and tuple(weight.shape) != (num_classes,):
+        raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
+    _check_class_range(labels, num_classes, ignore_index)
+    coefficients, sample_weight = _nll_coefficients(labels, num_classes, rows._array.dtype, weight, ignore_index, label_smoothing)
+    losses = fused.apply(rows, coefficients=coefficients)
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.sum() / sample_weight.sum()  # a weighted mean: Σ Lᵢ / Σ w_yᵢ, as PyTorch defines it
+    return losses.reshape(batch_shape)
+
+
+def nll_loss(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
+    """Negative log-likelihood of the target classes, for log-probabilities (the output of log_softmax)."""
+    return _weighted_nll(NLLLoss, input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of raw scores (logits) against class indices or class probabilities.
+
+    >>> import gradstep
+    >>> cross_entropy(gradstep.zeros(2, 4), gradstep.tensor([0, 3]))
+    tensor(1.3863)
+    """
+    if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape == input.shape:
+        return _soft_target_cross_entropy(input, target, weight, reduction, label_smoothing)
+    return _weighted_nll(CrossEntropy, input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
+
+
+def _soft_target_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None, reduction: str, label_smoothing: float
+) -> Tensor:
+    """Targets that are class probabilities: Lᵢ = −Σⱼ wⱼ·tᵢⱼ·log pᵢⱼ, classes along dim 1."""
+    _check_reduction(reduction)
+    class_dim = 1 if input.ndim > 1 else 0
+    num_classes = input.shape[class_dim]
+    probs = target._array * (1 - label_smoothing) + label_smoothing / num_classes
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = num_classes
+        probs = probs * weight._array.reshape(shape)
+    losses = -(log_softmax(input, class_dim) * Tensor._wrap(probs.astype(input._array.dtype))).sum(class_dim)
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
+    """−[y·log x + (1−y)·log(1−x)] for probabilities x in [0, 1] (e.g. after a sigmoid)."""
+    _check_reduction(reduction)
+    x, y = _matching_pair(input, target, "binary_cross_entropy")
+    if np.any((x._array < 0) | (x._array > 1)):
+        raise RuntimeError(
+            "binary_cross_entropy(): all elements of input should be between 0 and 1 "
+            "(apply a sigmoid first, or use binary_cross_entropy_with_logits)"
+        )
+    loss = BinaryCrossEntropy.apply(x, y)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean", pos_weight: Tensor | None = None
+) -> Tensor:
+    """BCE of sigmoid(input), computed from the logits directly so it never overflows."""
+    _check_reduction(reduction)
+    x, y = _matching_pair(input, target, "binary_cross_entropy_with_logits")
+    pos_weight_array = None if pos_weight is None else pos_weight._array.astype(x._array.dtype)
+    loss = BinaryCrossEntropyWithLogits.apply(x, y, pos_weight=pos_weight_array)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error: mean of (input − target)²."""
+    _check_reduction(reduction)
+    x, y = _matching_pair(input, target, "mse_loss")
+    return _reduce((x - y) ** 2, reduction)
+
+
+def _matching_pair(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor]:
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{function}(): target must be a Tensor, got {type(target).__name__}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(
+            f"{function}(): target shape {tuple(target.shape)} must match input shape {tuple(input.shape)}"
+        )
+    return tuple(promoted(function, input, target))  # type: ignore[return-value]
+

@@ -1,0 +1,30 @@
+"""``Parameter``: a tensor that a ``Module`` registers as one of its learnable weights."""
+from __future__ import annotations
+
+from typing import Any
+
+from .._tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is listed by ``module.parameters()``.
+
+    >>> import gradstep
+    >>> p = Parameter(gradstep.zeros(2))
+    >>> p.requires_grad, p.is_leaf
+    (True, True)
+    """
+
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
+        source = data if data is not None else Tensor()
+        self._array = source._array  # shares memory with data, as in PyTorch
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("gradstep never pickles tensors: save a state_dict with gradstep.save instead")

@@ -1,0 +1,81 @@
+"""The loss ops whose backward is simpler fused than composed.
+
+Both compute, for each sample i, a weighted negative log-likelihood
+
+    Lᵢ = −Σⱼ aᵢⱼ · log pᵢⱼ
+
+where the coefficients a say which log-probabilities count and how much: for a plain
+class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
+samples and probability targets only change a.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from .activation import stable_sigmoid
+
+
+class NLLLoss(Function):
+    """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
+
+    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        self.coefficients = coefficients
+        return -(coefficients * log_probs).sum(axis=1)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return -grad[:, np.newaxis] * self.coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ
+
+
+class CrossEntropy(Function):
+    """log_softmax and NLL in one op: Lᵢ = −Σⱼ aᵢⱼ · log softmax(xᵢ)ⱼ.
+
+    Backward: ∂Lᵢ/∂xᵢⱼ = pᵢⱼ · Σₖ aᵢₖ − aᵢⱼ with p = softmax(x), which for a one-hot target
+    is the familiar  softmax − onehot.
+    """
+
+    def forward(self, logits: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.save_for_backward(np.exp(log_probs))
+        self.coefficients = coefficients
+        return -(coefficients * log_probs).sum(axis=1)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (probs,) = self.saved_tensors
+        a = self.coefficients
+        return grad[:, np.newaxis] * (probs * a.sum(axis=1, keepdims=True) - a)
+
+
+class BinaryCrossEntropy(Function):
+    """L = −[y·log x + (1−y)·log(1−x)] for probabilities x, each log clamped at −100 as in PyTorch."""
+
+    def forward(self, probs: np.ndarray, target: np.ndarray) -> np.ndarray:
+        self.save_for_backward(probs, target)
+        log_p = np.maximum(np.log(probs), -100)
+        log_not_p = np.maximum(np.log1p(-probs), -100)
+        return -(target * log_p + (1 - target) * log_not_p)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        x, y = self.saved_tensors
+        # ∂L/∂x = (x − y) / (x(1 − x)), with the denominator kept away from 0 as PyTorch does
+        return grad * (x - y) / np.maximum(x * (1 - x), 1e-12), None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Sigmoid and BCE in one op, stable for any logit: L = (1−y)·x + w·softplus(−x).
+
+    w = 1 + (pos_weight − 1)·y weights the positive class; ∂L/∂x = (1−y) + w·(σ(x) − 1),
+    which is σ(x) − y when pos_weight is 1.
+    """
+
+    def forward(self, logits: np.ndarray, target: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+        softplus_of_minus_x = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)
+        self.save_for_backward(logits, target)
+        self.log_weight = log_weight
+        return (1 - target) * logits + log_weight * softplus_of_minus_x
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        x, y = self.saved_tensors
+        return grad * ((1 - y) + self.log_weight * (stable_sigmoid(x) - 1)), None

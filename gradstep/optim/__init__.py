@@ -1,0 +1,7 @@
+"""``gradstep.optim``: optimizers that update parameters from their gradients, and lr schedules."""
+from . import lr_scheduler
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

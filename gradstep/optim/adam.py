@@ -1,0 +1,106 @@
+"""Adam and AdamW: gradient descent with per-weight step sizes from running averages."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from .. import creation, ops
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015), step for step as PyTorch computes it.
+
+    For each parameter w with gradient g, learning rate η, betas (β₁, β₂), ε and weight decay λ::
+
+        g ← g + λ·w                 (Adam's L2 penalty; AdamW decays w directly instead)
+        t ← t + 1
+        m ← β₁·m + (1 − β₁)·g       (running mean of gradients)
+        v ← β₂·v + (1 − β₂)·g²      (running mean of squared gradients)
+        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)   (both start at 0: correct that bias)
+        w ← w − η · m̂ / (√v̂ + ε)
+
+    With ``amsgrad=True`` the largest v seen so far is used in place of v.
+
+    >>> import gradstep
+    >>> w = gradstep.tensor([1.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); w
+    tensor([0.9000], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            weight_decay = group["weight_decay"]
+            for w in group["params"]:
+                if w.grad is None:
+                    continue
+                g = -w.grad if group["maximize"] else w.grad
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        w.mul_(1 - lr * weight_decay)
+                    else:
+                        g = g + weight_decay * w
+                state = self.state.setdefault(w, {})
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = creation.zeros_like(w)
+                    state["exp_avg_sq"] = creation.zeros_like(w)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = creation.zeros_like(w)
+                state["step"] += 1
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.add_((g - m) * (1 - beta1))  # m ← β₁m + (1−β₁)g, written as PyTorch's lerp
+                v.mul_(beta2).add_(g * g, alpha=1 - beta2)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"].copy_(ops.maximum(state["max_exp_avg_sq"], v))
+                    v = state["max_exp_avg_sq"]
+                bias_correction1 = 1 - beta1 ** state["step"]
+                bias_correction2 = 1 - beta2 ** state["step"]
+                denom = v.sqrt() / bias_correction2**0.5 + eps
+                w.sub_(m / denom, alpha=lr / bias_correction1)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): w ← w·(1 − ηλ) before the Adam step."""
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)

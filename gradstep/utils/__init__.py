@@ -1,0 +1,4 @@
+"""``gradstep.utils``: data loading lives in ``gradstep.utils.data``."""
+from . import data
+
+__all__ = ["data"]
