@@ -81,3 +81,28 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) 
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (true, predicted), 1)
     return matrix
+
+
+def predict_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
+    """Class probabilities for a batch of images given as a NumPy array, one row per image.
+
+    The model's outputs go through a softmax, which turns raw scores into
+    probabilities and leaves log-probabilities (the lesson's LogSoftmax) as the
+    probabilities they stand for.
+
+    Example:
+        >>> import gradstep
+        >>> probabilities = predict_probabilities(gradstep.nn.Linear(4, 3), np.ones((2, 4), np.float32))
+        >>> probabilities.shape, bool(np.allclose(probabilities.sum(axis=1), 1))
+        ((2, 3), True)
+    """
+    engine = engine_of(model)
+    was_training = model.training
+    model.eval()
+    try:
+        with engine.no_grad():
+            scores = np.asarray(model(engine.from_numpy(np.ascontiguousarray(images))).numpy(), dtype=np.float64)
+    finally:
+        model.train(was_training)
+    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)

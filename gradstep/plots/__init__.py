@@ -1,0 +1,14 @@
+"""Pictures of training: loss and accuracy curves, the confusion matrix, predictions on images.
+
+Each function returns a matplotlib ``Figure`` and, given a ``path``, also saves
+it there as a PNG. matplotlib is imported only when a function is called.
+
+Example:
+    >>> from gradstep.plots import plot_curves
+    >>> # plot_curves(history, "curves.png")
+"""
+from gradstep.plots.confusion import plot_confusion_matrix
+from gradstep.plots.curves import plot_curves
+from gradstep.plots.predictions import plot_predictions
+
+__all__ = ["plot_confusion_matrix", "plot_curves", "plot_predictions"]

@@ -1,0 +1,27 @@
+"""Make and save figures without a display."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A blank figure of the given size in inches.
+
+    Built as a bare ``Figure`` rather than through ``pyplot``: no window system
+    is involved (as with ``matplotlib.use("Agg")``), nothing piles up in pyplot's
+    list of open figures, and a notebook's own backend is left alone.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def save_figure(figure: Figure, path: str | os.PathLike | None) -> Figure:
+    """Write ``figure`` to ``path`` as a PNG when a path is given, and return it."""
+    if path is not None:
+        figure.savefig(path, dpi=120)
+    return figure

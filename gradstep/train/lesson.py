@@ -1,0 +1,148 @@
+"""The lesson's experiment: its settings, its model, its optimizer and its data, on either engine.
+
+The engine is passed in as a module, ``gradstep`` or ``torch``: both have
+``nn.Sequential``, ``nn.Linear``, ``optim.SGD``, ``utils.data.DataLoader``..., so
+the same lines build the same network on each.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+ENGINES = {"numpy": "gradstep", "torch": "torch"}
+"""``--engine`` names and the module each one means."""
+
+OPTIMIZERS = ("sgd", "adam")
+IMAGE_SIZE = 28 * 28
+NUM_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class LessonConfig:
+    """Everything that decides what a training run computes.
+
+    The defaults are the lesson's. ``lr=None`` means the optimizer's usual
+    rate: 0.15 for SGD (the lesson's) and 0.001 for Adam, whose steps are
+    already scaled and would overshoot at 0.15. ``train_size`` trains on only
+    the first images of the training set, for quick runs.
+
+    Example:
+        >>> config = LessonConfig(hidden=(256, 128), epochs=1)
+        >>> config.learning_rate, LessonConfig.from_dict(config.to_dict()) == config
+        (0.15, True)
+    """
+
+    engine: str = "numpy"
+    hidden: tuple[int, ...] = (128,)
+    optimizer: str = "sgd"
+    lr: float | None = None
+    momentum: float = 0.8
+    batch_size: int = 128
+    epochs: int = 5
+    seed: int = 420
+    train_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
+        for name in ("batch_size", "epochs") + (("train_size",) if self.train_size is not None else ()):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden sizes must be positive numbers, not {self.hidden}")
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"the learning rate must be positive, not {self.lr}")
+
+    @property
+    def learning_rate(self) -> float:
+        if self.lr is not None:
+            return self.lr
+        return 0.15 if self.optimizer == "sgd" else 0.001
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "hidden": list(self.hidden)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LessonConfig:
+        return cls(**{**values, "hidden": tuple(values["hidden"])})
+
+    def load_engine(self) -> ModuleType:
+        """Import the engine this run uses (PyTorch only when asked for)."""
+        return importlib.import_module(ENGINES[self.engine])
+
+
+def build_model(engine: ModuleType, hidden: tuple[int, ...] = (128,)) -> Any:
+    """The lesson's network: flatten the image, hidden Linear+ReLU layers, 10 log-probabilities.
+
+    Example:
+        >>> import gradstep
+        >>> build_model(gradstep, hidden=(128,))  # doctest: +NORMALIZE_WHITESPACE
+        Sequential(
+          (0): Flatten(start_dim=1, end_dim=-1)
+          (1): Linear(in_features=784, out_features=128, bias=False)
+          (2): ReLU()
+          (3): Linear(in_features=128, out_features=10, bias=False)
+          (4): LogSoftmax(dim=1)
+        )
+    """
+    nn = engine.nn
+    sizes = [IMAGE_SIZE, *hidden]
+    layers = [nn.Flatten()]
+    for inputs, outputs in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(inputs, outputs, bias=False), nn.ReLU()]
+    layers += [nn.Linear(sizes[-1], NUM_CLASSES, bias=False), nn.LogSoftmax(dim=1)]
+    return nn.Sequential(*layers)
+
+
+def build_optimizer(engine: ModuleType, model: Any, config: LessonConfig) -> Any:
+    """SGD with momentum, as in the lesson, or Adam."""
+    if config.optimizer == "adam":
+        return engine.optim.Adam(model.parameters(), lr=config.learning_rate)
+    return engine.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum)
+
+
+def build_loaders(
+    engine: ModuleType,
+    config: LessonConfig,
+    data_dir: str | os.PathLike | None = None,
+) -> tuple[Any, Any, Any]:
+    """Fashion-MNIST loaders for training (shuffled by a seeded generator) and for testing.
+
+    Returns ``(train_loader, test_loader, test_set)``; the test set is the
+    gradstep dataset, whose ``classes`` name the labels. The files are read
+    by ``gradstep.datasets`` for both engines; PyTorch gets tensors made from
+    the same pixels, scaled to [0, 1] the same way.
+    """
+    from gradstep.datasets import FashionMNIST
+
+    train_set = FashionMNIST(root=data_dir, train=True)
+    test_set = FashionMNIST(root=data_dir, train=False)
+    generator = engine.Generator()
+    generator.manual_seed(config.seed)
+    data = engine.utils.data
+    if engine.__name__ == "gradstep":
+        train_data, test_data = train_set, test_set
+        if config.train_size is not None:
+            train_data = data.Subset(train_set, range(min(config.train_size, len(train_set))))
+    else:
+        train_data = _tensor_dataset(engine, train_set, config.train_size)
+        test_data = _tensor_dataset(engine, test_set)
+    train_loader = data.DataLoader(train_data, batch_size=config.batch_size, shuffle=True, generator=generator)
+    test_loader = data.DataLoader(test_data, batch_size=1000)
+    return train_loader, test_loader, test_set
+
+
+def _tensor_dataset(engine: ModuleType, dataset: Any, size: int | None = None) -> Any:
+    """A ``TensorDataset`` of the engine's tensors, with the pixels scaled as gradstep scales them."""
+    pixels = np.asarray(dataset.data.numpy())[:size]
+    labels = np.asarray(dataset.targets.numpy())[:size]
+    images = np.divide(pixels, 255, dtype=np.float32)[:, np.newaxis]
+    return engine.utils.data.TensorDataset(engine.from_numpy(images), engine.from_numpy(labels))
