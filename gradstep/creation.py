@@ -15,12 +15,13 @@ from .random import Generator, numpy_rng
 def as_array(data: Any, dtype: _dtype.dtype | None = None) -> np.ndarray:
     """A NumPy array of a supported dtype, inferring it as PyTorch does.
 
-    Python floats become float32, Python ints int64, bools bool; a NumPy array keeps its dtype.
+    Python floats become float32, Python ints int64, bools bool; a NumPy array or NumPy
+    scalar (such as ``array.mean()``) keeps its dtype.
     """
     if isinstance(data, Tensor):
         array = data._array
-    elif isinstance(data, np.ndarray):
-        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
     else:
         try:
             array = np.array(data)
