@@ -229,6 +229,13 @@ def test_max_and_min_along_a_dim(name, shape, seed, keepdim, data):
     np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
 
 
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=seeds, descending=st.booleans(), data=st.data())
+def test_sorted_values(shape, seed, descending, data):
+    dim = draw_dim(data, shape)
+    check_gradients(lambda lib, x: lib.sort(x, dim, descending=descending).values, uniform(seed, shape), seed=seed)
+
+
 # ---- shape ops ------------------------------------------------------------------------------
 @SETTINGS
 @given(shape=shapes, seed=seeds, data=st.data())

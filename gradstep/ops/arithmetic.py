@@ -5,7 +5,6 @@ backward of every op here is written as if no broadcasting happened.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -72,6 +71,20 @@ class Pow(Function):
         return grad * p * x ** (p - 1)  # ∂(x^p)/∂x = p·x^(p-1)
 
 
+class PowOfNumber(Function):
+    """y = b ** x for a number b (as a 0-d array of x's dtype)."""
+
+    def forward(self, x: np.ndarray, base: np.ndarray) -> np.ndarray:
+        y = np.power(base, x)
+        self.save_for_backward(y)
+        self.base = base
+        return y
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (y,) = self.saved_tensors
+        return grad * y * np.log(self.base)  # ∂(bˣ)/∂x = bˣ·ln b
+
+
 class Neg(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return -x
@@ -105,13 +118,11 @@ def neg(input: Tensor) -> Tensor:
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     """``input ** exponent`` where one of the two is a number."""
-    from .elementwise import exp
-
     if isinstance(exponent, Tensor) and isinstance(input, Tensor):
         raise TypeError("pow(): gradstep supports a number as the exponent or as the base, not two tensors")
     if isinstance(exponent, Tensor):
-        # b ** x = exp(x · ln b)
-        return exp(mul(exponent, math.log(input)))
+        base, x = promoted("pow", input, exponent)  # 2 ** int64 tensor stays int64, as in PyTorch
+        return PowOfNumber.apply(x, base=base._array)
     if not isinstance(exponent, (int, float, np.number)):
         raise TypeError(f"pow(): the exponent must be a number, got {type(exponent).__name__}")
     x = promoted("pow", input, exponent)[0]

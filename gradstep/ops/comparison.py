@@ -1,4 +1,8 @@
-"""Comparisons and logic: their results are bool tensors, outside the graph (no gradient)."""
+"""Comparisons, logic, sort and unique.
+
+Comparisons and logic give bool tensors, outside the graph (no gradient); so do indices.
+Only sort's values stay in the graph: they are elements of the input, moved.
+"""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -8,6 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .operands import normalize_dim, promoted
+from .reduction import TakeAlongDim
 
 SortResult = namedtuple("sort", ["values", "indices"])
 
@@ -45,13 +50,13 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
-    """Sorted values and the indices they came from (not differentiable here)."""
+    """Sorted values and the indices they came from; each value's gradient goes back to its origin."""
     axis = normalize_dim(dim, input.ndim)
     indices = np.argsort(input._array, axis=axis, kind="stable")
     if descending:
         indices = np.flip(indices, axis=axis)
-    values = np.take_along_axis(input._array, indices, axis=axis)
-    return SortResult(Tensor._wrap(values), Tensor._wrap(indices.astype(np.int64)))
+    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=True)
+    return SortResult(values, Tensor._wrap(indices.astype(np.int64)))
 
 
 def unique(
