@@ -126,7 +126,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if self.grad_fn is not None:
+        if self.grad_fn is not None and not flag:  # a result always requires grad: asking again is fine
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables; "
                 "use .detach() to get a leaf from a result"

@@ -195,7 +195,9 @@ def randint(
     _check_device(device)
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
-    if high is None or size is None:
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
+    if size is None:
         raise TypeError("randint() needs high and size, e.g. randint(0, 10, (3,)) or randint(10, (3,))")
     if high <= low:
         raise RuntimeError(f"randint(): expected low < high, got low={low}, high={high}")

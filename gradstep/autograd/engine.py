@@ -42,6 +42,24 @@ def topological_order(roots: Iterable[Function]) -> list[Function]:
     return order
 
 
+def functions_leading_to(order: list[Function], targets: Sequence["Tensor"]) -> set[Function]:
+    """The functions of ``order`` whose backward brings a gradient closer to one of ``targets``.
+
+    ``autograd.grad`` runs only these, as PyTorch does: the rest of the graph is neither
+    computed nor freed.
+    """
+    target_ids = {id(t) for t in targets}
+    # Functions whose output gradient is needed: those that made a target, and (below) those
+    # leading to one. ``order`` puts every function after the functions it takes input from.
+    needed = {t.grad_fn for t in targets if t.grad_fn is not None}
+    leading: set[Function] = set()
+    for fn in order:
+        if any(id(t) in target_ids or t.grad_fn in needed for t in fn.inputs if t.requires_grad):
+            leading.add(fn)
+            needed.add(fn)
+    return leading
+
+
 def run_backward(
     roots: Sequence["Tensor"],
     root_grads: Sequence[np.ndarray],
@@ -51,7 +69,8 @@ def run_backward(
     """Propagate ∂L/∂root to the whole graph.
 
     Returns the gradients reaching each leaf that requires grad (keyed by ``id``), and those
-    reaching the non-leaf tensors in ``wanted`` (for ``autograd.grad``).
+    reaching the non-leaf tensors in ``wanted``; when ``wanted`` is given, only the part of
+    the graph leading to it is run.
     """
     output_grads: dict[Function, np.ndarray] = {}
     leaf_grads: dict[int, tuple[Tensor, np.ndarray]] = {}
@@ -74,12 +93,15 @@ def run_backward(
     wanted_by_fn = {id(t.grad_fn): t for t in wanted if t.grad_fn is not None}
     wanted_grads: dict[int, np.ndarray] = {}
     order = topological_order(r.grad_fn for r in roots if r.grad_fn is not None)
+    to_run = functions_leading_to(order, wanted) if wanted else set(order)
     for fn in reversed(order):
         grad = output_grads.pop(fn, None)
         if grad is None:
             continue
         if id(fn) in wanted_by_fn:
             wanted_grads[id(wanted_by_fn[id(fn)])] = grad
+        if fn not in to_run:
+            continue
         input_grads = fn.backward(grad)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
@@ -87,7 +109,7 @@ def run_backward(
             if input_grad is not None and tensor.requires_grad:
                 send(tensor, np.asarray(input_grad))
     if not retain_graph:
-        for fn in order:
+        for fn in to_run:
             fn.release()
     return leaf_grads, wanted_grads
 
@@ -141,10 +163,11 @@ def backward(
     _refuse_create_graph(create_graph)
     outputs = _as_sequence(tensors)
     given = _as_sequence(grad_tensors) or [None] * len(outputs)
-    leaf_grads, _ = run_backward(outputs, _root_grads(outputs, given), bool(retain_graph))
-    only = {id(t) for t in _as_sequence(inputs)} or None
+    only = _as_sequence(inputs)
+    leaf_grads, _ = run_backward(outputs, _root_grads(outputs, given), bool(retain_graph), wanted=only)
+    only_ids = {id(t) for t in only}
     for key, (leaf, grad) in leaf_grads.items():
-        if only is None or key in only:
+        if not only_ids or key in only_ids:
             _accumulate_grad(leaf, grad)
 
 

@@ -12,8 +12,8 @@ from ..autograd.function import Function
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-class Index(Function):
-    """y = x[index]. Each element of x gets the gradient of every place it was copied to."""
+class BasicIndex(Function):
+    """y = x[index] for ints, slices, None and ``...``: no element of x is picked twice."""
 
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
         self.input_shape, self.index = x.shape, index
@@ -21,10 +21,25 @@ class Index(Function):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
-        if _is_basic(self.index):
-            grad_input[self.index] = grad  # slices never pick an element twice
-        else:
-            np.add.at(grad_input, self.index, grad)  # x[[0, 0]] picks x[0] twice: gradients add up
+        grad_input[self.index] = grad
+        return grad_input
+
+
+class AdvancedIndex(Function):
+    """y = x[index] with integer arrays or boolean masks.
+
+    Each element of x gets the gradient of every place it was copied to.
+    """
+
+    def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
+        self.input_shape = x.shape
+        self.save_for_backward(index)
+        return x[index]
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (index,) = self.saved_tensors
+        grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
+        np.add.at(grad_input, index, grad)  # x[[0, 0]] picks x[0] twice: gradients add up
         return grad_input
 
 
@@ -70,7 +85,7 @@ def index(input: Tensor, index: Any) -> Tensor:
         input._array[numpy_index]  # check the index before recording anything
     except IndexError as error:
         raise IndexError(f"{error} (indexing a tensor of shape {tuple(input.shape)})") from None
-    return Index.apply(input, index=numpy_index)
+    return (BasicIndex if _is_basic(numpy_index) else AdvancedIndex).apply(input, index=numpy_index)
 
 
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:

@@ -68,13 +68,15 @@ class TakeAlongDim(Function):
 
     def forward(self, x: np.ndarray, indices: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
         self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
-        self.indices = indices if keepdim else np.expand_dims(indices, dim)
-        values = np.take_along_axis(x, self.indices, axis=dim)
+        indices = indices if keepdim else np.expand_dims(indices, dim)
+        self.save_for_backward(indices)
+        values = np.take_along_axis(x, indices, axis=dim)
         return values if keepdim else values.squeeze(dim)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
+        (indices,) = self.saved_tensors
         grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
-        np.put_along_axis(grad_input, self.indices, grad if self.keepdim else np.expand_dims(grad, self.dim), self.dim)
+        np.put_along_axis(grad_input, indices, grad if self.keepdim else np.expand_dims(grad, self.dim), self.dim)
         return grad_input
 
 

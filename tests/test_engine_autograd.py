@@ -1,0 +1,278 @@
+"""The rules of autograd, each played out in gradstep and in PyTorch with the same outcome.
+
+A scenario is a function of the library (``gradstep`` or ``torch``) that returns what it
+observed: values as plain Python data, and errors as the name of their type.
+"""
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import gradstep
+
+
+def plain(value):
+    """Tensors as [dtype name, nested lists], tuples as lists: results of both libraries compare with ==."""
+    if isinstance(value, (gradstep.Tensor, torch.Tensor)):
+        return [repr(value.dtype).split(".")[-1], value.tolist()]
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    return value
+
+
+def outcome(action):
+    """What ``action()`` gives: its result as plain data, or the type of the error it raises."""
+    try:
+        return plain(action())
+    except Exception as error:  # noqa: BLE001 - the type of error is the observation
+        return type(error).__name__
+
+
+def same_in_both(scenario):
+    ours, theirs = plain(scenario(gradstep)), plain(scenario(torch))
+    assert ours == theirs
+    return ours
+
+
+# ---- backward ------------------------------------------------------------------------------
+def test_grad_accumulates_across_backward_calls():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        (w * w).sum().backward()
+        first = plain(w.grad)
+        (w * 3).sum().backward()
+        return first, plain(w.grad)
+
+    assert same_in_both(scenario) == [["float32", [2.0, 4.0]], ["float32", [5.0, 7.0]]]
+
+
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
+def test_non_leaf_grad_is_none():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = w * 2
+        y.sum().backward()
+        return y.grad, y.is_leaf, w.is_leaf, y.grad_fn is None, w.grad_fn is None
+
+    assert same_in_both(scenario) == [None, False, True, False, True]
+
+
+def test_backward_of_non_scalar_needs_a_gradient():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        without = outcome(lambda: (w * w).backward())
+        (w * w).backward(lib.tensor([1.0, 0.5]))
+        (w * 1).backward(gradient=lib.tensor([10.0, 10.0]))
+        return without, plain(w.grad)
+
+    assert same_in_both(scenario) == ["RuntimeError", ["float32", [12.0, 12.0]]]
+
+
+def test_backward_of_a_tensor_without_grad_raises():
+    def scenario(lib):
+        return outcome(lambda: lib.tensor([1.0]).sum().backward())
+
+    assert same_in_both(scenario) == "RuntimeError"
+
+
+# Ops that keep tensors for their backward (x*y keeps x and y) free them after a backward;
+# ops that keep nothing (x+y) can be backwarded through again.
+OPS_FOR_SECOND_BACKWARD = {
+    "add": lambda lib, w: w + 1,
+    "sub": lambda lib, w: 1 - w,
+    "neg": lambda lib, w: -w,
+    "mean": lambda lib, w: w.mean(dim=0),
+    "reshape": lambda lib, w: w.reshape(-1),
+    "transpose": lambda lib, w: w.t(),
+    "expand": lambda lib, w: w.expand(2, 2, 3),
+    "slice": lambda lib, w: w[:, 1:],
+    "cat": lambda lib, w: lib.cat([w, w]),
+    "cast": lambda lib, w: w.double(),
+    "mul by tensor": lambda lib, w: w * w,
+    "mul by number": lambda lib, w: w * 2,
+    "div": lambda lib, w: w / 3,
+    "pow": lambda lib, w: w**2,
+    "exp": lambda lib, w: w.exp(),
+    "relu": lambda lib, w: w.relu(),
+    "softmax": lambda lib, w: w.softmax(dim=1),
+    "matmul": lambda lib, w: w @ w.t(),
+    "max along a dim": lambda lib, w: w.max(dim=1).values,
+    "integer-array index": lambda lib, w: w[[0, 0, 1]],
+    "mask index": lambda lib, w: w[w > 2],
+}
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+@pytest.mark.parametrize("name", OPS_FOR_SECOND_BACKWARD)
+def test_second_backward_needs_retain_graph_when_an_op_saved_tensors(name, retain_graph):
+    op = OPS_FOR_SECOND_BACKWARD[name]
+
+    def scenario(lib):
+        w = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        loss = op(lib, w).sum()
+        loss.backward(retain_graph=retain_graph)
+        return outcome(loss.backward), w.grad.numpy()
+
+    (second, grad), (expected_second, expected_grad) = scenario(gradstep), scenario(torch)
+    assert second == expected_second
+    assert retain_graph is False or second is None
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)  # float32 exp may differ in the last bit
+
+
+# ---- autograd.grad -------------------------------------------------------------------------
+def test_autograd_grad_returns_a_tuple_and_leaves_dot_grad_alone():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        hidden = x * w
+        loss = (hidden * hidden).sum()
+        by_leaf = lib.autograd.grad(loss, [x, w], retain_graph=True)
+        by_hidden = lib.autograd.grad(loss, hidden, retain_graph=None)
+        weighted = lib.autograd.grad(hidden, x, grad_outputs=lib.tensor([1.0, -1.0]))
+        return type(by_leaf).__name__, plain(by_leaf), plain(by_hidden), plain(weighted), x.grad, w.grad
+
+    assert same_in_both(scenario) == [
+        "tuple",
+        [["float32", [18.0, 64.0]], ["float32", [6.0, 32.0]]],
+        [["float32", [6.0, 16.0]]],
+        [["float32", [3.0, -4.0]]],
+        None,
+        None,
+    ]
+
+
+def test_autograd_grad_of_unused_input():
+    def scenario(lib):
+        x = lib.tensor([1.0], requires_grad=True)
+        unused = lib.tensor([1.0], requires_grad=True)
+        loss = (x * 2).sum()
+        refused = outcome(lambda: lib.autograd.grad(loss, [x, unused], retain_graph=True))
+        allowed = outcome(lambda: lib.autograd.grad(loss, [x, unused], allow_unused=True))
+        return refused, allowed
+
+    assert same_in_both(scenario) == ["RuntimeError", [["float32", [2.0]], None]]
+
+
+# ---- switching the graph off --------------------------------------------------------------
+def test_no_grad_as_context_manager_and_decorators():
+    def scenario(lib):
+        w = lib.tensor([1.0], requires_grad=True)
+        with lib.no_grad():
+            inside = (w * 2).requires_grad, lib.is_grad_enabled()
+
+        @lib.no_grad()
+        def called():
+            return (w * 2).requires_grad
+
+        @lib.no_grad
+        def bare():
+            return (w * 2).grad_fn
+
+        return inside, called(), bare(), called.__name__, (w * 2).requires_grad, lib.is_grad_enabled()
+
+    assert same_in_both(scenario) == [[False, False], False, None, "called", True, True]
+
+
+def test_user_created_tensors_do_not_require_grad():
+    def scenario(lib):
+        made = [lib.tensor([1.0]), lib.zeros(2), lib.ones(2), lib.rand(2), lib.randn(2), lib.arange(3),
+                lib.full((2,), 1.0), lib.from_numpy(np.ones(2)), lib.tensor([1.0]) * 2]
+        return [t.requires_grad for t in made] + [t.is_leaf for t in made]
+
+    assert set(same_in_both(scenario)) == {False, True}
+
+
+def test_requires_grad_detach_and_grad_fn():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0]).requires_grad_()
+        y = w * 2
+        detached = y.detach()
+        return [
+            w.requires_grad, w.is_leaf, y.requires_grad, y.grad_fn is not None, y.is_leaf,
+            detached.requires_grad, detached.is_leaf, detached.grad_fn,
+            outcome(lambda: y.requires_grad_(False)), outcome(lambda: y.requires_grad_(True).requires_grad),
+            outcome(lambda: lib.tensor([1, 2]).requires_grad_()), w.requires_grad_(False).requires_grad,
+        ]
+
+    assert same_in_both(scenario) == [
+        True, True, True, True, False, False, True, None, "RuntimeError", True, "RuntimeError", False,
+    ]
+
+
+# ---- in-place changes ---------------------------------------------------------------------
+IN_PLACE = {
+    "-=": lambda lib, w: w.__isub__(lib.tensor([1.0, 1.0])),
+    "+=": lambda lib, w: w.__iadd__(2),
+    "*=": lambda lib, w: w.__imul__(3.0),
+    "zero_": lambda lib, w: w.zero_(),
+    "copy_": lambda lib, w: w.copy_(lib.tensor([7.0, 8.0])),
+    "fill_": lambda lib, w: w.fill_(5),
+}
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_ops_need_no_grad_or_data_on_a_leaf_that_requires_grad(name):
+    change = IN_PLACE[name]
+
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        refused = outcome(lambda: change(lib, w))
+        with lib.no_grad():
+            change(lib, w)
+        under_no_grad = plain(w.detach())
+        change(lib, w.data)
+        return refused, under_no_grad, plain(w.detach()), w.requires_grad, w.is_leaf
+
+    assert same_in_both(scenario)[0] == "RuntimeError"
+
+
+def test_in_place_on_a_tensor_without_grad():
+    def scenario(lib):
+        x = lib.tensor([1.0, 2.0])
+        x += 1
+        x *= lib.tensor([2.0, 3.0])
+        x -= 0.5
+        x /= 2
+        counts = lib.tensor([1, 2])
+        return plain(x), outcome(lambda: counts.__iadd__(0.5)), plain(counts)
+
+    same_in_both(scenario)
+
+
+def test_manual_gradient_descent_step_matches_pytorch():
+    """The lesson's training loop: the gradient step written by hand on ``.data``."""
+    rng = np.random.default_rng(0)
+    inputs, targets = rng.standard_normal((20, 3)), rng.standard_normal((20, 1))
+    initial_weights = rng.standard_normal((3, 1))
+
+    def scenario(lib):
+        x, y = lib.tensor(inputs, dtype=lib.float32), lib.tensor(targets, dtype=lib.float32)
+        w = lib.tensor(initial_weights, dtype=lib.float32, requires_grad=True)
+        b = lib.zeros(1, requires_grad=True)
+        lr = 0.1
+        for _ in range(10):
+            loss = ((x @ w + b - y) ** 2).mean()
+            loss.backward()
+            w.data -= lr * w.grad
+            w.grad.zero_()
+            with lib.no_grad():
+                b -= lr * b.grad
+            b.grad.zero_()
+        return w.detach().numpy(), b.detach().numpy(), w.grad.numpy()
+
+    for ours, theirs in zip(scenario(gradstep), scenario(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+# ---- depth -----------------------------------------------------------------------------------
+def test_backward_through_a_chain_100_000_ops_deep():
+    x = gradstep.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = -y
+    recursion_limit = sys.getrecursionlimit()
+    y.backward()
+    assert x.grad.item() == 1.0  # an even number of sign changes
+    assert sys.getrecursionlimit() == recursion_limit
+    del y  # freeing a graph this deep must not overflow the stack either
