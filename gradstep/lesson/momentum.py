@@ -1,0 +1,138 @@
+"""Momentum: a velocity that remembers past gradients, written the lesson's way and PyTorch's way.
+
+The lesson's (textbook) form keeps a velocity v that already includes η::
+
+    v ← γv − η∇L
+    w ← w + v
+
+PyTorch's ``SGD(momentum=γ)`` keeps a running sum of gradients and scales it when stepping::
+
+    v ← γv + ∇L
+    w ← w − ηv
+
+Unrolled, both move w by −η Σₖ γᵏ ∇L₍ₜ₋ₖ₎ at step t: the same walk, as long as η
+does not change. In a long narrow valley the gradients across the valley flip
+sign from step to step and cancel in the sum, while those along it agree and add
+up: the zig-zag calms down and the walk speeds up along the valley floor.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import gradstep
+from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
+
+
+def textbook_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float, steps: int) -> np.ndarray:
+    """The points visited by ``steps`` steps of v ← γv − η∇L, w ← w + v, shape ``(steps + 1, 2)``.
+
+    With ``momentum=0`` this is plain gradient descent.
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> textbook_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
+        array([2. , 1. , 0. ])
+    """
+    w = np.asarray(start, dtype=np.float64)
+    velocity = np.zeros_like(w)
+    path = [w]
+    for _ in range(steps):
+        velocity = momentum * velocity - lr * surface.gradient(w)
+        w = w + velocity
+        path.append(w)
+    return np.array(path)
+
+
+def sgd_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float, steps: int) -> np.ndarray:
+    """The same walk taken by ``gradstep.optim.SGD(momentum=γ)``, PyTorch's form of momentum.
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> sgd_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
+        array([2. , 1. , 0. ])
+    """
+    w = gradstep.tensor(start, dtype=gradstep.float64, requires_grad=True)
+    optimizer = gradstep.optim.SGD([w], lr=lr, momentum=momentum)
+    path = [w.detach().numpy().copy()]
+    for _ in range(steps):
+        optimizer.zero_grad()
+        surface.loss(w).backward()
+        optimizer.step()
+        path.append(w.detach().numpy().copy())
+    return np.array(path)
+
+
+def steps_to_reach(surface: Surface, path: np.ndarray, target: float) -> int | None:
+    """The first step at which the walk's loss is at most ``target``; ``None`` if it never gets there.
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> steps_to_reach(bowl, np.array([[2.0, 0.0], [1.0, 0.0], [0.1, 0.0]]), target=0.5)
+        1
+    """
+    for step, w in enumerate(path):
+        if surface.value(w) <= target:
+            return step
+    return None
+
+
+MOMENTA = (0.0, 0.5, 0.9)
+"""γ = 0 is plain gradient descent."""
+
+
+@dataclass
+class ValleyWalks:
+    """Walks with each momentum in :data:`MOMENTA` over one surface, and the loss they aim for."""
+
+    surface: Surface
+    lowest: float
+    target: float
+    paths: dict[float, np.ndarray]
+
+
+def demo(out_dir: Path) -> list[Path]:
+    """Plain descent against momentum on two narrow valleys, and the two forms of momentum side by side."""
+    from gradstep.plots.lesson_momentum import plot_momentum_paths, plot_two_forms
+
+    settings = [
+        # surface, start, learning rate, steps, how far above the lowest loss counts as arrived
+        (QuadraticBowl(curvatures=(1.0, 10.0)), np.array([-2.6, 0.2]), 0.02, 100, 1e-3),
+        (LogisticRegressionLoss.generated(), np.array([-3.5, 5.0]), 0.15, 100, 1e-3),
+    ]
+    valleys = []
+    for surface, start, lr, steps, margin in settings:
+        # Where a long walk settles is, to the printed digits, the bottom of the valley.
+        lowest = surface.value(textbook_momentum(surface, start, lr, 0.9, 1500)[-1])
+        valley = ValleyWalks(surface, lowest, lowest + margin, {
+            momentum: textbook_momentum(surface, start, lr, momentum, steps) for momentum in MOMENTA})
+        valleys.append(valley)
+        print(f"{surface.name.capitalize()}: η = {lr}, {steps} steps from w = {start},"
+              f" target loss {valley.target:.4f} (lowest {lowest:.4f} + {margin:g})")
+        print(f"  {'':<24}{'steps to reach the target':>27}{'loss at the end':>17}")
+        for momentum, path in valley.paths.items():
+            reached = steps_to_reach(surface, path, valley.target)
+            name = "plain gradient descent" if momentum == 0 else f"momentum γ = {momentum}"
+            print(f"  {name:<24}{reached if reached is not None else f'not in {steps}':>27}"
+                  f"{surface.value(path[-1]):>17.4f}")
+        print()
+    paths = out_dir / "momentum_paths.png"
+    plot_momentum_paths(valleys, paths)
+
+    print("The two forms of the momentum update, from the same start with the same η and γ:")
+    print("  textbook:            v ← γv − η∇L;  w ← w + v")
+    print("  PyTorch (optim.SGD): v ← γv + ∇L;   w ← w − ηv")
+    drawn_momentum = MOMENTA[-1]
+    drawn = []
+    for valley, (surface, start, lr, steps, _) in zip(valleys, settings):
+        for momentum in MOMENTA[1:]:
+            pytorch_form = sgd_momentum(surface, start, lr, momentum, steps)
+            difference = np.abs(valley.paths[momentum] - pytorch_form).max()
+            print(f"  {surface.name}, γ = {momentum}: largest |difference| in {steps} steps = {difference:.1e}")
+            if momentum == drawn_momentum:
+                drawn.append((surface, valley.paths[momentum], pytorch_form))
+    two_forms = out_dir / "momentum_two_forms.png"
+    plot_two_forms(drawn, drawn_momentum, two_forms)
+    return [paths, two_forms]

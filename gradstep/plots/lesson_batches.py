@@ -1,0 +1,57 @@
+"""Training with different batch sizes: the loss per epoch and per second of computing."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gradstep.plots.figure import new_figure, save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from gradstep.lesson.batches import TrainingCurve
+
+BATCH_COLORS = ["tab:blue", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+
+
+def _name(curve: TrainingCurve, samples: int) -> str:
+    if curve.batch_size == samples:
+        return f"full batch (B = {samples}): {curve.steps_per_epoch} step per epoch"
+    if curve.batch_size == 1:
+        return f"single sample (B = 1): {curve.steps_per_epoch} steps per epoch"
+    return f"mini-batch (B = {curve.batch_size}): {curve.steps_per_epoch} steps per epoch"
+
+
+def plot_batch_sizes(
+    curves: Sequence[TrainingCurve],
+    samples: int,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """Loss against epochs (left) and against training seconds (right, log scale), one line per batch size.
+
+    Example:
+        >>> from gradstep.lesson.batches import TrainingCurve
+        >>> curve = TrainingCurve(4, 2, epochs=[0, 0.5, 1], seconds=[0, 0.1, 0.2], losses=[2.3, 1.5, 1.1])
+        >>> [axes.get_xlabel() for axes in plot_batch_sizes([curve], samples=8).axes]
+        ['epoch', 'training time (seconds, log scale)']
+    """
+    figure = new_figure(12, 5.5)
+    epoch_axes, time_axes = figure.subplots(1, 2, sharey=True)
+    for curve, color in zip(curves, BATCH_COLORS):
+        label = _name(curve, samples)
+        epoch_axes.plot(curve.epochs, curve.losses, "o-", color=color, ms=3, label=label)
+        # The first measurement is at 0 seconds, which a log scale cannot place.
+        time_axes.plot(curve.seconds[1:], curve.losses[1:], "o-", color=color, ms=3, label=label)
+    epoch_axes.set_xlabel("epoch")
+    epoch_axes.set_ylabel(f"loss on all {samples} training images")
+    epoch_axes.set_title("Per epoch: more steps learn more")
+    time_axes.set_xscale("log")
+    time_axes.set_xlabel("training time (seconds, log scale)")
+    time_axes.set_title("Per second: mini-batches learn fastest")
+    for axes in (epoch_axes, time_axes):
+        axes.grid(alpha=0.3)
+    # One legend under both panels, where it hides no curve.
+    figure.legend(*epoch_axes.get_legend_handles_labels(), loc="outside lower center", ncols=len(curves))
+    figure.suptitle("The same network and data trained with three batch sizes", fontweight="bold")
+    return save_figure(figure, path)
