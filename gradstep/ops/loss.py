@@ -15,6 +15,10 @@ import numpy as np
 from ..autograd.function import Function
 from .activation import stable_sigmoid
 
+# PyTorch keeps BCE's denominator x(1 − x) at least 1e-12, a constant it stores as a float32:
+# in float64 the floor is 9.999999960041972e-13, and the gradients at x = 0 or 1 show it.
+_BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
+
 
 class NLLLoss(Function):
     """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
@@ -52,14 +56,15 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, probs: np.ndarray, target: np.ndarray) -> np.ndarray:
         self.save_for_backward(probs, target)
-        log_p = np.maximum(np.log(probs), -100)
-        log_not_p = np.maximum(np.log1p(-probs), -100)
+        with np.errstate(divide="ignore"):  # log 0 = −inf is expected here: the clamp handles it
+            log_p = np.maximum(np.log(probs), -100)
+            log_not_p = np.maximum(np.log1p(-probs), -100)
         return -(target * log_p + (1 - target) * log_not_p)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
         x, y = self.saved_tensors
         # ∂L/∂x = (x − y) / (x(1 − x)), with the denominator kept away from 0 as PyTorch does
-        return grad * (x - y) / np.maximum(x * (1 - x), 1e-12), None
+        return grad * (x - y) / np.maximum(x * (1 - x), _BCE_DENOMINATOR_FLOOR), None
 
 
 class BinaryCrossEntropyWithLogits(Function):
