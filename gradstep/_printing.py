@@ -36,7 +36,8 @@ def tensor_repr(tensor: "Tensor") -> str:
     if array.dtype.kind == "f":
         formatter = {"float_kind": _float_formatter(array)}
     elif array.dtype.kind == "b":
-        formatter = {"bool": lambda v: "True" if v else "False"}
+        width = 5 if not array.all() else 4  # right-aligned like PyTorch: [ True, False]
+        formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
     else:
         formatter = None
     body = np.array2string(

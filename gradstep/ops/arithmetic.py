@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import as_dtype, promoted
+from .operands import as_dtype, broadcast_together, promoted
 
 
 class Add(Function):
@@ -94,19 +94,19 @@ class Neg(Function):
 
 
 def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
-    return Add.apply(*promoted("add", input, other if alpha == 1 else other * alpha))
+    return Add.apply(*broadcast_together("add", input, other if alpha == 1 else other * alpha))
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
-    return Sub.apply(*promoted("sub", input, other if alpha == 1 else other * alpha))
+    return Sub.apply(*broadcast_together("sub", input, other if alpha == 1 else other * alpha))
 
 
 def mul(input: Any, other: Any) -> Tensor:
-    return Mul.apply(*promoted("mul", input, other))
+    return Mul.apply(*broadcast_together("mul", input, other))
 
 
 def div(input: Any, other: Any) -> Tensor:
-    x, y = promoted("div", input, other)
+    x, y = broadcast_together("div", input, other)
     if not x.dtype.is_floating_point:  # true division of integers gives floats
         x, y = as_dtype(x, _dtype.default_float), as_dtype(y, _dtype.default_float)
     return Div.apply(x, y)

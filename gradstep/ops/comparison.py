@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._tensor import Tensor
-from .operands import normalize_dim, promoted
+from .operands import broadcast_together, normalize_dim
 from .reduction import TakeAlongDim
 
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -19,11 +19,8 @@ SortResult = namedtuple("sort", ["values", "indices"])
 
 def _compare(name: str, compare: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[Any, Any], Tensor]:
     def op(input: Any, other: Any) -> Tensor:
-        x, y = promoted(name, input, other)
-        try:
-            return Tensor._wrap(compare(x._array, y._array))
-        except ValueError:
-            raise RuntimeError(f"{name}(): shapes {tuple(x.shape)} and {tuple(y.shape)} don't broadcast") from None
+        x, y = broadcast_together(name, input, other)
+        return Tensor._wrap(compare(x._array, y._array))
 
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` of two tensors (or a tensor and a number), as a bool tensor."

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import floating, promoted
+from .operands import broadcast_together, floating, promoted
 
 
 class Exp(Function):
@@ -123,12 +123,12 @@ clip = clamp
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    return Maximum.apply(*promoted("maximum", input, other))
+    return Maximum.apply(*broadcast_together("maximum", input, other))
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     # min(x, y) = -max(-x, -y): the same tie rule, without a second copy of the op.
-    x, y = promoted("minimum", input, other)
+    x, y = broadcast_together("minimum", input, other)
     return -Maximum.apply(-x, -y)
 
 

@@ -25,6 +25,19 @@ def promoted(op_name: str, *values: Any) -> list[Tensor]:
     return [as_dtype(value, target) for value in values]
 
 
+def broadcast_together(op_name: str, *values: Any) -> list[Tensor]:
+    """The ``promoted`` operands of an elementwise op, checked to broadcast to one shape."""
+    tensors = promoted(op_name, *values)
+    try:
+        np.broadcast_shapes(*(t._array.shape for t in tensors))
+    except ValueError:
+        shapes = " and ".join(str(tuple(t.shape)) for t in tensors)
+        raise RuntimeError(
+            f"{op_name}(): shapes {shapes} don't broadcast (aligned from the last dim, sizes must be equal or 1)"
+        ) from None
+    return tensors
+
+
 def as_dtype(value: Any, target: _dtype.dtype) -> Tensor:
     """``value`` as a tensor of dtype ``target``; a cast of a tensor stays in the graph."""
     if isinstance(value, Tensor):
