@@ -16,7 +16,8 @@ class Generator:
     >>> g = Generator().manual_seed(420)
     >>> import gradstep
     >>> a = gradstep.rand(3, generator=g)
-    >>> g.manual_seed(420); bool((gradstep.rand(3, generator=g) == a).all())
+    >>> _ = g.manual_seed(420)  # manual_seed returns the generator, as in PyTorch
+    >>> bool((gradstep.rand(3, generator=g) == a).all())
     True
     """
 
