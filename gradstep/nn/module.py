@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor, device
+from .._tensor import Size, Tensor, device
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter
 
@@ -223,14 +223,14 @@ class Module:
                 source_array = source._array if isinstance(source, Tensor) else np.asarray(source)
                 if source_array.shape != target._array.shape:
                     problems.append(
-                        f"size mismatch for {key}: copying a param with shape {tuple(source_array.shape)} from "
-                        f"checkpoint, the shape in current model is {tuple(target.shape)}."
+                        f"size mismatch for {key}: copying a param with shape {Size(source_array.shape)!r} from "
+                        f"checkpoint, the shape in current model is {target.shape!r}."
                     )
         if strict:
-            if missing:
-                problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
             if unexpected:
                 problems.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         with no_grad():

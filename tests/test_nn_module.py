@@ -1,0 +1,226 @@
+"""``nn.Module`` behaves as PyTorch's: the same parameters, names, modes, state_dict and repr."""
+from collections import OrderedDict
+
+import pytest
+import torch
+
+import gradstep
+
+
+def lesson_model(engine):
+    nn = engine.nn
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(784, 128, bias=False), nn.ReLU(), nn.Linear(128, 10, bias=False), nn.LogSoftmax(dim=1)
+    )
+
+
+def toy_model(engine):
+    nn = engine.nn
+    return nn.Sequential(nn.Linear(20, 13), nn.ReLU(), nn.Linear(13, 8), nn.Sigmoid(), nn.Linear(8, 3))
+
+
+def classifier_class(engine):
+    """A model written as a subclass, the other way the lesson builds networks."""
+    nn = engine.nn
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(4, 6)
+            self.head = nn.Sequential(OrderedDict(act=nn.Tanh(), drop=nn.Dropout(0.25), out=nn.Linear(6, 2)))
+            self.skip = nn.Identity()
+
+        def forward(self, x):
+            return self.head(self.skip(self.hidden(x)))
+
+    return Classifier
+
+
+BUILDERS = {"lesson": lesson_model, "toy": toy_model, "subclass": lambda engine: classifier_class(engine)()}
+each_model = pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
+
+
+def both(build):
+    return build(gradstep), build(torch)
+
+
+def shapes(named):
+    return [(name, tuple(tensor.shape)) for name, tensor in named]
+
+
+@each_model
+def test_named_parameters_have_pytorchs_names_and_shapes(build):
+    ours, theirs = both(build)
+    assert shapes(ours.named_parameters()) == shapes(theirs.named_parameters())
+    assert [tuple(p.shape) for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert all(p.requires_grad and p.is_leaf for p in ours.parameters())
+
+
+@each_model
+def test_children_and_modules_walk_the_tree_in_the_same_order(build):
+    ours, theirs = both(build)
+    assert [type(m).__name__ for m in ours.children()] == [type(m).__name__ for m in theirs.children()]
+    assert [(name, type(m).__name__) for name, m in ours.named_modules()] == [
+        (name, type(m).__name__) for name, m in theirs.named_modules()
+    ]
+
+
+@each_model
+def test_repr_is_pytorchs(build):
+    ours, theirs = both(build)
+    assert repr(ours) == repr(theirs)
+
+
+@each_model
+def test_state_dict_has_pytorchs_keys_and_detached_tensors(build):
+    ours, theirs = both(build)
+    assert shapes(ours.state_dict().items()) == shapes(theirs.state_dict().items())
+    assert not any(tensor.requires_grad for tensor in ours.state_dict().values())
+
+
+def test_train_and_eval_set_the_flag_on_every_module():
+    for engine in (gradstep, torch):
+        model = classifier_class(engine)()
+        assert all(m.training for m in model.modules())
+        assert model.eval() is model
+        assert not any(m.training for m in model.modules())
+        model.train()
+        assert all(m.training for m in model.modules())
+        model.head.train(False)
+        assert [m.training for m in model.modules()] == [True, True, False, False, False, False, True]
+
+
+def test_zero_grad_clears_every_gradient():
+    model = toy_model(gradstep)
+    model(gradstep.rand(4, 20)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.any().item() for p in model.parameters())
+    model.zero_grad()  # PyTorch's default since 2.0: forget the tensors altogether
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_load_state_dict_copies_values_into_the_existing_parameters():
+    model, source = toy_model(gradstep), toy_model(gradstep)
+    weight = model[0].weight
+    model.load_state_dict(source.state_dict())
+    assert model[0].weight is weight  # the optimizer still holds this very tensor
+    assert gradstep.equal(weight, source[0].weight)
+
+
+def load_errors(engine, edit, strict=True):
+    """The message of the error that loading an edited state_dict raises."""
+    model = toy_model(engine)
+    state = dict(model.state_dict())
+    edit(engine, state)
+    with pytest.raises(RuntimeError) as error:
+        model.load_state_dict(state, strict=strict)
+    return str(error.value)
+
+
+def drop_bias(engine, state):
+    del state["4.bias"]
+
+
+def add_key(engine, state):
+    state["5.weight"] = engine.zeros(1)
+
+
+def wrong_shape(engine, state):
+    state["2.weight"] = engine.zeros(8, 14)
+
+
+def everything_wrong(engine, state):
+    for edit in (drop_bias, add_key, wrong_shape):
+        edit(engine, state)
+
+
+@pytest.mark.parametrize("edit", [drop_bias, add_key, wrong_shape, everything_wrong])
+def test_load_state_dict_errors_say_what_pytorchs_say(edit):
+    ours, theirs = load_errors(gradstep, edit), load_errors(torch, edit)
+    assert ours.splitlines() == [line.rstrip().replace("torch.", "gradstep.") for line in theirs.splitlines()]
+
+
+def test_load_state_dict_error_names_missing_unexpected_and_misshaped_keys():
+    message = load_errors(gradstep, everything_wrong)
+    assert '"4.bias"' in message and '"5.weight"' in message
+    assert "2.weight" in message and "[8, 14]" in message and "[8, 13]" in message
+
+
+def test_non_strict_loading_reports_the_keys_and_still_refuses_wrong_shapes():
+    for engine in (gradstep, torch):
+        model = toy_model(engine)
+        state = dict(model.state_dict())
+        drop_bias(engine, state)
+        add_key(engine, state)
+        result = model.load_state_dict(state, strict=False)
+        assert (result.missing_keys, result.unexpected_keys) == (["4.bias"], ["5.weight"])
+    assert load_errors(gradstep, wrong_shape, strict=False).splitlines() == [
+        line.rstrip().replace("torch.", "gradstep.") for line in load_errors(torch, wrong_shape, strict=False).splitlines()
+    ]
+
+
+def test_a_shared_layer_is_listed_once():
+    for engine in (gradstep, torch):
+        layer = engine.nn.Linear(3, 3)
+        model = engine.nn.Sequential(layer, engine.nn.ReLU(), layer)
+        assert len(list(model.parameters())) == 2
+        assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+
+
+def test_buffers_are_saved_unless_not_persistent():
+    for engine in (gradstep, torch):
+        module = engine.nn.Module()
+        module.register_buffer("running", engine.zeros(2))
+        module.register_buffer("scratch", engine.zeros(2), persistent=False)
+        assert list(module.state_dict()) == ["running"]
+        assert [name for name, _ in module.named_buffers()] == ["running", "scratch"]
+
+
+def test_double_and_float_convert_every_parameter():
+    model = toy_model(gradstep).double()
+    assert {p.dtype for p in model.parameters()} == {gradstep.float64}
+    assert model(gradstep.rand(2, 20, dtype=gradstep.float64)).dtype == gradstep.float64
+    assert {p.dtype for p in model.float().parameters()} == {gradstep.float32}
+
+
+def test_requires_grad_false_freezes_the_model():
+    model = toy_model(gradstep).requires_grad_(False)
+    assert not model(gradstep.rand(2, 20)).requires_grad
+
+
+def test_apply_visits_children_before_their_parent():
+    for engine in (gradstep, torch):
+        visited = []
+        classifier_class(engine)().apply(lambda m: visited.append(type(m).__name__))
+        assert visited == ["Linear", "Tanh", "Dropout", "Linear", "Sequential", "Identity", "Classifier"]
+
+
+def test_sequential_indexing_slicing_and_append():
+    ours, theirs = both(toy_model)
+    assert repr(ours[2]) == repr(theirs[2]) and repr(ours[-1]) == repr(theirs[-1])
+    assert repr(ours[1:3]) == repr(theirs[1:3])
+    assert len(ours) == 5 and [type(m).__name__ for m in ours] == [type(m).__name__ for m in theirs]
+    ours.append(gradstep.nn.Softmax(dim=1))
+    theirs.append(torch.nn.Softmax(dim=1))
+    assert repr(ours) == repr(theirs)
+    with pytest.raises(IndexError, match="6"):
+        ours[6]
+
+
+def test_subclass_must_call_super_init_and_define_forward():
+    class Forgetful(gradstep.nn.Module):
+        def __init__(self):
+            self.layer = gradstep.nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match="super"):
+        Forgetful()
+    with pytest.raises(NotImplementedError, match="forward"):
+        gradstep.nn.Module()(gradstep.zeros(1))
+
+
+def test_parameter_repr_and_flags_are_pytorchs():
+    ours, theirs = gradstep.nn.Parameter(gradstep.ones(2)), torch.nn.Parameter(torch.ones(2))
+    assert repr(ours) == repr(theirs)
+    frozen = gradstep.nn.Parameter(gradstep.ones(2), requires_grad=False)
+    assert not frozen.requires_grad and frozen.is_leaf
