@@ -13,23 +13,9 @@ from gradstep.serialization import load
 QUICK = ["--epochs", "1", "--train-size", "256", "--batch-size", "64", "--log-format", "none"]
 
 
-def _engine_ready(engine):
-    if engine == "torch":
-        return True
-    import importlib
-
-    try:
-        return hasattr(importlib.import_module("gradstep.optim"), "SGD") and hasattr(
-            importlib.import_module("gradstep.utils.data"), "DataLoader")
-    except ImportError:
-        return False
-
-
 @pytest.fixture(scope="module", params=["numpy", "torch"])
 def run_dir(request, tmp_path_factory):
     """One quick training run per engine, shared by the tests that read its files."""
-    if not _engine_ready(request.param):
-        pytest.skip(f"the {request.param} engine is not complete yet")
     out = tmp_path_factory.mktemp(f"run-{request.param}")
     assert main(["train", "--engine", request.param, "--out", str(out), *QUICK]) == 0
     return out
@@ -54,11 +40,11 @@ def test_the_lesson_model_is_saved_with_its_settings(run_dir):
     assert {name: value.shape for name, value in state["model"].items()} == {
         "1.weight": (128, 784), "3.weight": (10, 128)}
     assert (state["epoch"], state["step"]) == (1, 0)
-    assert state["config"]["lr"] is None and state["config"]["momentum"] == 0.8
+    assert state["config"]["lr"] == 0.15 and state["config"]["momentum"] == 0.8
 
 
 def test_train_prints_the_test_accuracy(tmp_path, capsys):
-    assert main(["train", "--engine", "torch", "--out", str(tmp_path), *QUICK]) == 0
+    assert main(["train", "--out", str(tmp_path), *QUICK]) == 0
     accuracy = json.loads((tmp_path / "metrics.json").read_text())["test_accuracy"]
     assert f"Test accuracy: {accuracy:.2%}" in capsys.readouterr().out
 
@@ -93,7 +79,7 @@ def test_predict_a_png_on_a_white_background_matches_the_test_image(run_dir, tmp
 
 def test_resuming_a_finished_epoch_gives_the_uninterrupted_weights(tmp_path):
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    options = ["--engine", "torch", "--train-size", "128", "--batch-size", "32", "--log-format", "none"]
+    options = ["--train-size", "128", "--batch-size", "32", "--log-format", "none"]
     assert main(["train", "--epochs", "2", "--out", str(straight), *options]) == 0
     assert main(["train", "--epochs", "1", "--out", str(resumed), *options]) == 0
     assert main(["train", "--resume", str(resumed), "--epochs", "2", "--log-format", "none"]) == 0

@@ -37,7 +37,7 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Callable | None = None) -> E
     Example:
         >>> import gradstep
         >>> from gradstep.utils.data import DataLoader, TensorDataset
-        >>> gradstep.manual_seed(0)
+        >>> _ = gradstep.manual_seed(0)
         >>> data = TensorDataset(gradstep.randn(8, 4), gradstep.tensor([0, 1] * 4))
         >>> result = evaluate(gradstep.nn.Linear(4, 2), DataLoader(data, batch_size=4))
         >>> result.confusion_matrix.shape, result.samples

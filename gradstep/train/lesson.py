@@ -18,7 +18,9 @@ import numpy as np
 ENGINES = {"numpy": "gradstep", "torch": "torch"}
 """``--engine`` names and the module each one means."""
 
-OPTIMIZERS = ("sgd", "adam")
+DEFAULT_LEARNING_RATES = {"sgd": 0.15, "adam": 0.001}
+"""The lesson's rate for SGD; Adam scales its own steps and would overshoot at 0.15."""
+OPTIMIZERS = tuple(DEFAULT_LEARNING_RATES)
 IMAGE_SIZE = 28 * 28
 NUM_CLASSES = 10
 
@@ -27,15 +29,16 @@ NUM_CLASSES = 10
 class LessonConfig:
     """Everything that decides what a training run computes.
 
-    The defaults are the lesson's. ``lr=None`` means the optimizer's usual
-    rate: 0.15 for SGD (the lesson's) and 0.001 for Adam, whose steps are
-    already scaled and would overshoot at 0.15. ``train_size`` trains on only
+    The defaults are the lesson's. Without ``lr`` the optimizer's usual rate
+    is used, from ``DEFAULT_LEARNING_RATES``. ``train_size`` trains on only
     the first images of the training set, for quick runs.
 
     Example:
         >>> config = LessonConfig(hidden=(256, 128), epochs=1)
-        >>> config.learning_rate, LessonConfig.from_dict(config.to_dict()) == config
-        (0.15, True)
+        >>> config.lr, LessonConfig(optimizer="adam").lr
+        (0.15, 0.001)
+        >>> LessonConfig.from_dict(config.to_dict()) == config
+        True
     """
 
     engine: str = "numpy"
@@ -58,14 +61,11 @@ class LessonConfig:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"hidden sizes must be positive numbers, not {self.hidden}")
-        if self.lr is not None and not self.lr > 0:
+        if self.lr is None:
+            # Frozen dataclasses can only be completed this way, once, while being made.
+            object.__setattr__(self, "lr", DEFAULT_LEARNING_RATES[self.optimizer])
+        if not self.lr > 0:
             raise ValueError(f"the learning rate must be positive, not {self.lr}")
-
-    @property
-    def learning_rate(self) -> float:
-        if self.lr is not None:
-            return self.lr
-        return 0.15 if self.optimizer == "sgd" else 0.001
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "hidden": list(self.hidden)}
@@ -105,8 +105,8 @@ def build_model(engine: ModuleType, hidden: tuple[int, ...] = (128,)) -> Any:
 def build_optimizer(engine: ModuleType, model: Any, config: LessonConfig) -> Any:
     """SGD with momentum, as in the lesson, or Adam."""
     if config.optimizer == "adam":
-        return engine.optim.Adam(model.parameters(), lr=config.learning_rate)
-    return engine.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum)
+        return engine.optim.Adam(model.parameters(), lr=config.lr)
+    return engine.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
 
 
 def build_loaders(

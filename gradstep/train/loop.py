@@ -84,7 +84,7 @@ def fit(
     Example:
         >>> import gradstep
         >>> from gradstep.utils.data import DataLoader, TensorDataset
-        >>> gradstep.manual_seed(0)
+        >>> _ = gradstep.manual_seed(0)
         >>> data = TensorDataset(gradstep.randn(64, 4), gradstep.randint(0, 2, (64,)))
         >>> model = gradstep.nn.Linear(4, 2)
         >>> history = fit(model, DataLoader(data, batch_size=16), epochs=2,

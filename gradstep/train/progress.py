@@ -31,7 +31,7 @@ class LessonLines(EpochProgress):
 
     Example:
         >>> progress = LessonLines(1, 5, total_batches=2, total_samples=256, batches_done=1)
-        >>> progress.batch_done(samples_seen=256, loss=0.5, running_accuracy=0.8)
+        >>> progress.batch_done(samples_seen=256, loss=0.5, running_accuracy=0.8)  # doctest: +NORMALIZE_WHITESPACE
         Epoch1:[256/256(100%)]	Loss:0.500000	 Accuracy: 80.000
     """
 
@@ -56,7 +56,7 @@ class ProgressBar(EpochProgress):
     def batch_done(self, samples_seen: int, loss: float, running_accuracy: float) -> None:
         super().batch_done(samples_seen, loss, running_accuracy)
         # refresh=False: the bar redraws on its own clock, not once per batch.
-        self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{running_accuracy:.3f}", refresh=False)
+        self.bar.set_postfix({"loss": f"{loss:.4f}", "accuracy": f"{running_accuracy:.1%}"}, refresh=False)
         self.bar.update(1)
 
     def close(self) -> None:
