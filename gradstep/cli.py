@@ -14,13 +14,11 @@ code are imported only by the ``run`` functions.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-CHECKPOINT_NAME = "checkpoint.npz"
-
 
 class CommandError(ValueError):
     """The command cannot do what it was asked; reported as one line, with exit code 2."""
@@ -55,12 +53,6 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     if min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"sizes must be more than 0, got {text}")
     return sizes
-
-
-def _checkpoint_path(path: str) -> Path:
-    """A run's folder stands for the checkpoint inside it."""
-    path = Path(path)
-    return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
 # --- gradstep train ---------------------------------------------------------------
@@ -104,21 +96,22 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from gradstep.train.lesson import LessonConfig
-    from gradstep.train.run import read_config, train_lesson
+    from gradstep.train.run import checkpoint_file, read_config, train_lesson
 
     given = vars(args)
-    settings = {name: given[name] for name in ("epochs", "lr", "momentum", "batch_size", "hidden",
-                                                "optimizer", "engine", "seed", "train_size") if name in given}
+    settings = {field.name: given[field.name] for field in dataclasses.fields(LessonConfig) if field.name in given}
     if "resume" in given:
         fixed = sorted(set(given) - _RESUMABLE_OPTIONS - {"resume", "command", "run"})
         if fixed:
             options = ", ".join("--" + name.replace("_", "-") for name in fixed)
             raise CommandError(f"{options} cannot be given with --resume: a run continues with its saved settings")
-        checkpoint = _checkpoint_path(args.resume)
+        checkpoint = checkpoint_file(args.resume)
         saved = read_config(checkpoint)
         config = LessonConfig.from_dict({**saved.to_dict(), **settings})
         out_dir = checkpoint.parent
     else:
+        if given.get("optimizer") == "adam" and "momentum" in given:
+            raise CommandError("--momentum is for SGD; Adam keeps its own running averages")
         config = LessonConfig(**settings)
         out_dir = Path(given.get("out") or Path("runs", time.strftime("%Y%m%d-%H%M%S")))
 
@@ -149,14 +142,15 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from gradstep.datasets import FashionMNIST
     from gradstep.train.evaluation import evaluate
-    from gradstep.train.lesson import build_loaders
-    from gradstep.train.run import load_trained_model
+    from gradstep.train.lesson import make_test_loader
+    from gradstep.train.run import checkpoint_file, load_trained_model
 
-    trained = load_trained_model(_checkpoint_path(args.checkpoint))
+    trained = load_trained_model(checkpoint_file(args.checkpoint))
     engine = trained.config.load_engine()
-    _, test_loader, _ = build_loaders(engine, trained.config, args.data)
-    result = evaluate(trained.model, test_loader, engine.nn.NLLLoss())
+    batches = make_test_loader(engine, FashionMNIST(root=args.data, train=False))
+    result = evaluate(trained.model, batches, engine.nn.NLLLoss())
     print(f"Test loss {result.loss:.4f}, accuracy {result.accuracy:.2%} on {result.samples} images")
     return 0
 
@@ -186,9 +180,9 @@ def run_predict(args: argparse.Namespace) -> int:
     from gradstep.datasets import FashionMNIST
     from gradstep.train.evaluation import predict_probabilities
     from gradstep.train.images import read_image
-    from gradstep.train.run import load_trained_model
+    from gradstep.train.run import checkpoint_file, load_trained_model
 
-    trained = load_trained_model(_checkpoint_path(args.checkpoint))
+    trained = load_trained_model(checkpoint_file(args.checkpoint))
     if args.image is not None:
         try:
             image = read_image(args.image)

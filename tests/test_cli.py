@@ -138,3 +138,14 @@ def test_help_imports_neither_torch_nor_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
     assert "usage: gradstep train" in result.stdout
+
+
+def test_every_engine_optimizer_and_log_format_the_lesson_knows_is_accepted():
+    from gradstep.cli import build_parser
+    from gradstep.train import LOG_FORMATS
+    from gradstep.train.lesson import ENGINES, OPTIMIZERS
+
+    parser = build_parser()
+    for option, values in (("--engine", ENGINES), ("--optimizer", OPTIMIZERS), ("--log-format", LOG_FORMATS)):
+        for value in values:
+            assert getattr(parser.parse_args(["train", option, value]), option[2:].replace("-", "_")) == value

@@ -1,10 +1,13 @@
 """Train and measure models, gradstep's or PyTorch's, with the same functions.
 
-Example:
-    >>> from gradstep.train import fit, evaluate
-    >>> # history = fit(model, train_loader, epochs=5, optimizer=optimizer,
-    >>> #               loss_fn=loss_fn, val_loader=test_loader)
-    >>> # evaluate(model, test_loader, loss_fn).accuracy
+    from gradstep.train import fit, evaluate
+
+    history = fit(model, train_loader, epochs=5, optimizer=optimizer,
+                  loss_fn=loss_fn, val_loader=test_loader)
+    print(evaluate(model, test_loader, loss_fn).accuracy)
+
+``gradstep.train.lesson`` builds the lesson's model, optimizer and data, and
+``gradstep.train.run`` runs the whole lesson as the ``gradstep train`` command does.
 """
 from gradstep.train.checkpoint import EpochTotals, TrainingCheckpoint
 from gradstep.train.evaluation import Evaluation, confusion_matrix, evaluate

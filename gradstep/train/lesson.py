@@ -109,35 +109,36 @@ def build_optimizer(engine: ModuleType, model: Any, config: LessonConfig) -> Any
     return engine.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
 
 
-def build_loaders(
-    engine: ModuleType,
-    config: LessonConfig,
-    data_dir: str | os.PathLike | None = None,
-) -> tuple[Any, Any, Any]:
-    """Fashion-MNIST loaders for training (shuffled by a seeded generator) and for testing.
+def make_train_loader(engine: ModuleType, train_set: Any, config: LessonConfig) -> Any:
+    """Batches of the training set, reshuffled every epoch by a generator seeded with ``config.seed``.
 
-    Returns ``(train_loader, test_loader, test_set)``; the test set is the
-    gradstep dataset, whose ``classes`` name the labels. The files are read
-    by ``gradstep.datasets`` for both engines; PyTorch gets tensors made from
-    the same pixels, scaled to [0, 1] the same way.
+    ``train_set`` is a ``gradstep.datasets.FashionMNIST``. gradstep loads batches
+    straight from it; PyTorch gets a ``TensorDataset`` of the same pixels,
+    scaled to [0, 1] the same way.
+
+    Example:
+        >>> import gradstep
+        >>> from gradstep.datasets import FashionMNIST
+        >>> loader = make_train_loader(gradstep, FashionMNIST(train=True), LessonConfig(train_size=1000))
+        >>> len(loader), len(loader.dataset)
+        (8, 1000)
     """
-    from gradstep.datasets import FashionMNIST
-
-    train_set = FashionMNIST(root=data_dir, train=True)
-    test_set = FashionMNIST(root=data_dir, train=False)
     generator = engine.Generator()
     generator.manual_seed(config.seed)
     data = engine.utils.data
     if engine.__name__ == "gradstep":
-        train_data, test_data = train_set, test_set
+        dataset = train_set
         if config.train_size is not None:
-            train_data = data.Subset(train_set, range(min(config.train_size, len(train_set))))
+            dataset = data.Subset(train_set, range(min(config.train_size, len(train_set))))
     else:
-        train_data = _tensor_dataset(engine, train_set, config.train_size)
-        test_data = _tensor_dataset(engine, test_set)
-    train_loader = data.DataLoader(train_data, batch_size=config.batch_size, shuffle=True, generator=generator)
-    test_loader = data.DataLoader(test_data, batch_size=1000)
-    return train_loader, test_loader, test_set
+        dataset = _tensor_dataset(engine, train_set, config.train_size)
+    return data.DataLoader(dataset, batch_size=config.batch_size, shuffle=True, generator=generator)
+
+
+def make_test_loader(engine: ModuleType, test_set: Any) -> Any:
+    """Batches of the test set, in order; the batch size only changes the speed."""
+    dataset = test_set if engine.__name__ == "gradstep" else _tensor_dataset(engine, test_set)
+    return engine.utils.data.DataLoader(dataset, batch_size=1000)
 
 
 def _tensor_dataset(engine: ModuleType, dataset: Any, size: int | None = None) -> Any:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from types import ModuleType
 from typing import Any
 
 from gradstep.train.checkpoint import EpochTotals, TrainingCheckpoint
@@ -99,11 +100,7 @@ def fit(
         generator = getattr(train_loader, "generator", None)
 
     if resume_from is not None:
-        start = TrainingCheckpoint.load(resume_from, tensor_from_numpy=engine.from_numpy)
-        model.load_state_dict(start.model_state)
-        optimizer.load_state_dict(start.optimizer_state)
-        if generator is not None and start.generator_state is not None:
-            generator.set_state(start.generator_state)
+        start = _restore(resume_from, engine, model, optimizer, generator)
         history, epochs_done, totals = start.history, start.epochs_done, start.totals
     else:
         history, epochs_done, totals = History(), 0, EpochTotals()
@@ -129,8 +126,8 @@ def fit(
                 epoch=epoch,
                 train_loss=totals.mean_loss,
                 train_accuracy=totals.accuracy,
-                val_loss=validation.loss if validation else None,
-                val_accuracy=validation.accuracy if validation else None,
+                val_loss=validation.loss if validation is not None else None,
+                val_accuracy=validation.accuracy if validation is not None else None,
                 seconds=totals.seconds,
             ))
             epochs_done, totals = epoch, EpochTotals()
@@ -142,6 +139,18 @@ def fit(
         save_checkpoint()
         raise
     return history
+
+
+def _restore(
+    checkpoint: str | os.PathLike, engine: ModuleType, model: Any, optimizer: Any, generator: Any
+) -> TrainingCheckpoint:
+    """Put the model, the optimizer and the shuffling generator back as the checkpoint has them."""
+    saved = TrainingCheckpoint.load(checkpoint, tensor_from_numpy=engine.from_numpy)
+    model.load_state_dict(saved.model_state)
+    optimizer.load_state_dict(saved.optimizer_state)
+    if generator is not None and saved.generator_state is not None:
+        generator.set_state(saved.generator_state)
+    return saved
 
 
 def _train_one_epoch(

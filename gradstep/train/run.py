@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.datasets import FashionMNIST
 from gradstep.serialization import CheckpointError
 from gradstep.train.checkpoint import TrainingCheckpoint
 from gradstep.train.evaluation import Evaluation, evaluate, predict_probabilities
-from gradstep.train.lesson import LessonConfig, build_loaders, build_model, build_optimizer
+from gradstep.train.lesson import LessonConfig, build_model, build_optimizer, make_test_loader, make_train_loader
 from gradstep.train.loop import fit
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -58,16 +59,17 @@ def train_lesson(
     model = build_model(engine, config.hidden)
     optimizer = build_optimizer(engine, model, config)
     loss_fn = engine.nn.NLLLoss()
-    train_loader, test_loader, test_set = build_loaders(engine, config, data_dir)
+    test_set = FashionMNIST(root=data_dir, train=False)
+    test_batches = make_test_loader(engine, test_set)
 
     checkpoint = out_dir / CHECKPOINT_NAME
     history = fit(
-        model, train_loader,
-        epochs=config.epochs, optimizer=optimizer, loss_fn=loss_fn, val_loader=test_loader,
+        model, make_train_loader(engine, FashionMNIST(root=data_dir, train=True), config),
+        epochs=config.epochs, optimizer=optimizer, loss_fn=loss_fn, val_loader=test_batches,
         log_format=log_format, checkpoint_path=checkpoint, resume_from=checkpoint if resume else None,
         config=config.to_dict(),
     )
-    test = evaluate(model, test_loader, loss_fn)
+    test = evaluate(model, test_batches, loss_fn)
 
     history.to_csv(out_dir / "history.csv")
     metrics = {
@@ -92,6 +94,12 @@ def load_trained_model(checkpoint: str | os.PathLike) -> TrainedModel:
     model.load_state_dict({name: engine.from_numpy(array) for name, array in saved.model_state.items()})
     model.eval()
     return TrainedModel(model, config)
+
+
+def checkpoint_file(path: str | os.PathLike) -> Path:
+    """The checkpoint that ``path`` means: a run's folder stands for the checkpoint inside it."""
+    path = Path(path)
+    return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
 def read_config(checkpoint: str | os.PathLike) -> LessonConfig:
