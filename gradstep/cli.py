@@ -4,12 +4,14 @@
     gradstep train --engine torch        # the same network on PyTorch
     gradstep eval runs/20250101-120000   # test a saved run again
     gradstep predict runs/20250101-120000 --index 0
+    gradstep demo momentum               # one idea of the lesson, drawn
 
 Each command is one function that adds its sub-parser and sets ``run``, the
 function that carries it out; ``COMMANDS`` lists them. Another module can add a
-command the same way, as long as its module imports nothing heavy at the top:
-``gradstep --help`` must stay instant, so PyTorch, matplotlib and the training
-code are imported only by the ``run`` functions.
+command the same way, as ``gradstep.lesson.cli`` adds ``demo``, provided its
+module imports nothing heavy at the top: ``gradstep --help`` must stay instant,
+so PyTorch, matplotlib and the training code are imported only by the ``run``
+functions.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from gradstep.lesson.cli import add_demo_command
 
 class CommandError(ValueError):
     """The command cannot do what it was asked; reported as one line, with exit code 2."""
@@ -211,11 +215,15 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_train_command,
     add_eval_command,
     add_predict_command,
+    add_demo_command,
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gradstep", description="Train, test and question the Fashion-MNIST lesson's network.")
+    parser = _Parser(
+        prog="gradstep",
+        description="Train, test and question the Fashion-MNIST lesson's network, or run one of the lesson's demos.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in COMMANDS:
         add_command(commands)

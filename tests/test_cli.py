@@ -137,7 +137,7 @@ def test_help_imports_neither_torch_nor_matplotlib():
             "print(sorted({'torch', 'matplotlib', 'tqdm'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
-    assert "usage: gradstep train" in result.stdout
+    assert "usage: gradstep train" in result.stdout and "demo" in result.stdout
 
 
 def test_every_engine_optimizer_and_log_format_the_lesson_knows_is_accepted():

@@ -56,9 +56,9 @@ class LessonConfig:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
-        for name in ("batch_size", "epochs") + (("train_size",) if self.train_size is not None else ()):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name, count in (("batch_size", self.batch_size), ("epochs", self.epochs), ("train_size", self.train_size)):
+            if count is not None and count < 1:
+                raise ValueError(f"{name} must be at least 1, not {count}")
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"hidden sizes must be positive numbers, not {self.hidden}")
         if self.lr is None:
