@@ -19,17 +19,17 @@ from ..._tensor import Tensor
 def default_collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, keeping their structure (tuples, dicts).
 
-    Tensors are stacked along a new first dimension; ints become an int64 tensor and
-    floats a float64 tensor, as in PyTorch.
+    Tensors are stacked along a new first dimension; Python ints become an int64 tensor
+    and Python floats a float64 tensor, as in PyTorch. NumPy arrays and scalars keep their
+    dtype (other integer widths become int64, gradstep's only integer type after uint8).
     """
     first = samples[0]
     if isinstance(first, Tensor):
         return ops.stack(samples)
-    if isinstance(first, np.ndarray):
-        return Tensor._wrap(np.stack(samples))
-    if isinstance(first, (bool, int, float, np.number)):
-        dtype = "float64" if isinstance(first, (float, np.floating)) else None
-        return creation.tensor(list(samples), dtype=dtype)
+    if isinstance(first, (np.ndarray, np.number)):
+        return creation.as_tensor(np.stack(samples))
+    if isinstance(first, (bool, int, float)):
+        return creation.tensor(list(samples), dtype="float64" if isinstance(first, float) else None)
     if isinstance(first, Mapping):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
     if isinstance(first, (tuple, list)):  # a list of fields, as PyTorch returns
