@@ -3,9 +3,10 @@
 Each function returns a matplotlib ``Figure`` and, given a ``path``, also saves
 it there as a PNG. matplotlib is imported only when a function is called.
 
-Example:
-    >>> from gradstep.plots import plot_curves
-    >>> # plot_curves(history, "curves.png")
+    from gradstep.plots import plot_curves
+
+    history = fit(model, train_loader, ...)
+    plot_curves(history, "curves.png")
 """
 from gradstep.plots.confusion import plot_confusion_matrix
 from gradstep.plots.curves import plot_curves
