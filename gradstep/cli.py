@@ -243,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit.code or 0)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        return 130  # what a shell reports for a program stopped by Ctrl-C
     except Exception as error:
         if not isinstance(error, _expected_errors()):
             raise

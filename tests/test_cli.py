@@ -149,3 +149,11 @@ def test_every_engine_optimizer_and_log_format_the_lesson_knows_is_accepted():
     for option, values in (("--engine", ENGINES), ("--optimizer", OPTIMIZERS), ("--log-format", LOG_FORMATS)):
         for value in values:
             assert getattr(parser.parse_args(["train", option, value]), option[2:].replace("-", "_")) == value
+
+
+def test_a_learning_rate_that_blows_up_stops_with_advice(tmp_path, capsys):
+    argv = ["train", "--lr", "1e6", "--train-size", "1280", "--out", str(tmp_path), "--log-format", "none"]
+    with np.errstate(all="ignore"):
+        assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "diverged at epoch 1" in error and "smaller learning rate" in error
