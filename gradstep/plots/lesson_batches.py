@@ -45,10 +45,10 @@ def plot_batch_sizes(
         time_axes.plot(curve.seconds[1:], curve.losses[1:], "o-", color=color, ms=3, label=label)
     epoch_axes.set_xlabel("epoch")
     epoch_axes.set_ylabel(f"loss on all {samples} training images")
-    epoch_axes.set_title("Per epoch: more steps learn more")
+    epoch_axes.set_title("Loss per epoch: smaller batches take more steps")
     time_axes.set_xscale("log")
     time_axes.set_xlabel("training time (seconds, log scale)")
-    time_axes.set_title("Per second: mini-batches learn fastest")
+    time_axes.set_title("Loss per second of training")
     for axes in (epoch_axes, time_axes):
         axes.grid(alpha=0.3)
     # One legend under both panels, where it hides no curve.
