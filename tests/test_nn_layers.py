@@ -214,3 +214,8 @@ def test_softmax_without_dim_picks_pytorchs_legacy_dim(shape):
 def test_softmax_rows_are_probabilities():
     probs = nn.Softmax(dim=1)(gradstep.randn(8, 10) * 30).numpy()
     assert np.allclose(probs.sum(axis=1), 1) and (probs >= 0).all()
+
+
+def test_relu_inplace_is_accepted_and_shown():
+    # gradstep always returns a new tensor; the flag is kept so PyTorch code and reprs carry over.
+    assert repr(nn.ReLU(inplace=True)) == repr(torch.nn.ReLU(inplace=True)) == "ReLU(inplace=True)"

@@ -224,3 +224,33 @@ def test_parameter_repr_and_flags_are_pytorchs():
     assert repr(ours) == repr(theirs)
     frozen = gradstep.nn.Parameter(gradstep.ones(2), requires_grad=False)
     assert not frozen.requires_grad and frozen.is_leaf
+
+
+def test_a_parameter_cannot_be_replaced_by_a_plain_tensor():
+    # The classic slip of a hand-written update: the result is not a Parameter any more.
+    for engine in (gradstep, torch):
+        layer = engine.nn.Linear(2, 2)
+        with pytest.raises(TypeError, match="cannot assign .* as parameter 'weight'"):
+            layer.weight = layer.weight * 2
+        assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_assigning_none_or_a_new_tensor_keeps_the_registration():
+    for engine in (gradstep, torch):
+        layer = engine.nn.Linear(2, 2)
+        layer.bias = None
+        assert layer.bias is None and [name for name, _ in layer.named_parameters()] == ["weight"]
+        loss = engine.nn.CrossEntropyLoss(weight=engine.ones(3))
+        loss.weight = engine.ones(3) * 2
+        assert list(loss.state_dict()) == ["weight"] and loss.weight.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_parameter_or_module_replaces_a_plain_attribute_of_the_same_name():
+    for engine in (gradstep, torch):
+        module = engine.nn.Module()
+        module.scale = 1.0
+        module.scale = engine.nn.Parameter(engine.ones(1))
+        module.head = None
+        module.head = engine.nn.Identity()
+        assert isinstance(module.scale, engine.nn.Parameter) and list(module.state_dict()) == ["scale"]
+        assert [name for name, _ in module.named_children()] == ["head"]

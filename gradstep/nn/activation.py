@@ -16,6 +16,9 @@ class ReLU(Module):
     def forward(self, input: Tensor) -> Tensor:
         return ops.relu(input)
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class Sigmoid(Module):
     """1 / (1 + e⁻ˣ), elementwise: squashes to (0, 1)."""

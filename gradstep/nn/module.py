@@ -51,14 +51,30 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call (call super().__init__() first)")
-        for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        if isinstance(value, (Parameter, Module)):
+            for registry in ("_parameters", "_buffers", "_modules"):
+                self.__dict__[registry].pop(name, None)
+            self.__dict__.pop(name, None)
+            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+        elif name in self._parameters:
+            # A parameter stays a parameter: `layer.weight = layer.weight - lr * grad` would otherwise
+            # quietly take the weight out of parameters(), and so out of the optimizer's reach.
+            self._check_replacement(value, name, "parameter", "gradstep.nn.Parameter")
+            self._parameters[name] = None
+        elif name in self._modules:
+            self._check_replacement(value, name, "child module", "gradstep.nn.Module")
+            self._modules[name] = None
+        elif name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                self._check_replacement(value, name, "buffer", "gradstep.Tensor")
+            self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _check_replacement(value: Any, name: str, kind: str, expected: str) -> None:
+        if value is not None:
+            raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' ({expected} or None expected)")
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: registered parameters, buffers and submodules.
