@@ -201,3 +201,12 @@ def test_default_collate_builds_pytorchs_structure_and_dtypes(kind):
 def test_default_collate_stacks_values_in_order():
     images, labels = default_collate([(gradstep.full((2,), 1.0), 7), (gradstep.full((2,), 2.0), 9)])
     assert images.tolist() == [[1.0, 1.0], [2.0, 2.0]] and labels.tolist() == [7, 9]
+
+
+def test_the_batched_path_gives_the_batches_of_the_sample_by_sample_path():
+    dataset = TensorDataset(gradstep.rand(11, 2, 3), gradstep.randint(0, 10, (11,)), gradstep.rand(11).double())
+    fast = DataLoader(dataset, batch_size=4)
+    slow = DataLoader(dataset, batch_size=4, collate_fn=default_collate)  # a collate_fn turns the batched path off
+    for fast_batch, slow_batch in zip(fast, slow, strict=True):
+        for ours, reference in zip(fast_batch, slow_batch, strict=True):
+            assert ours.dtype == reference.dtype and gradstep.equal(ours, reference)

@@ -254,3 +254,10 @@ def test_a_parameter_or_module_replaces_a_plain_attribute_of_the_same_name():
         module.head = engine.nn.Identity()
         assert isinstance(module.scale, engine.nn.Parameter) and list(module.state_dict()) == ["scale"]
         assert [name for name, _ in module.named_children()] == ["head"]
+
+
+def test_a_pytorch_state_dict_loads_as_it_is():
+    ours, theirs = toy_model(gradstep), toy_model(torch)
+    ours.load_state_dict(theirs.state_dict())
+    for (name, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert mine.tolist() == reference.tolist(), name
