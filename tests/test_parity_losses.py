@@ -18,19 +18,21 @@ REDUCTIONS = ["mean", "sum", "none"]
 rng = np.random.default_rng(0)
 
 
-def check_loss(make_loss, inputs, targets, seed=0):
-    """``make_loss(engine)`` on the same float64 inputs in both engines: same loss, same input gradient."""
+def check_loss(make_loss, inputs, targets, seed=0, dtype="float64"):
+    """``make_loss(engine)`` on the same inputs in both engines: same loss, same input gradient."""
+    if targets.dtype.kind == "f":
+        targets = targets.astype(dtype)
     results = {}
     for engine in (gradstep, torch):
-        x = engine.tensor(inputs, requires_grad=True)
+        x = engine.tensor(inputs.astype(dtype), requires_grad=True)
         loss = make_loss(engine)(x, engine.tensor(targets))
-        upstream = np.random.default_rng(seed).standard_normal(tuple(loss.shape))
+        upstream = np.random.default_rng(seed).standard_normal(tuple(loss.shape)).astype(dtype)
         loss.backward(engine.tensor(upstream))
         results[engine] = loss, x.grad
     (our_loss, our_grad), (their_loss, their_grad) = results[gradstep], results[torch]
-    assert our_loss.dtype.name == "float64"
-    assert_same_values(our_loss, their_loss, RTOL, "loss")
-    assert_same_values(our_grad, their_grad, RTOL, "gradient")
+    assert our_loss.dtype.name == dtype
+    assert_same_values(our_loss, their_loss, TOLERANCE[dtype], "loss")
+    assert_same_values(our_grad, their_grad, TOLERANCE[dtype], "gradient")
 
 
 def class_weights(engine, count):
@@ -178,3 +180,22 @@ def test_loss_weights_are_buffers_in_the_state_dict():
         loss = engine.nn.CrossEntropyLoss(weight=engine.ones(3))
         assert list(loss.state_dict()) == ["weight"]
         assert list(loss.parameters()) == []
+
+
+FLOAT32_CASES = {
+    "mse": (lambda engine: engine.nn.MSELoss(), rng.standard_normal((6, 3)), rng.standard_normal((6, 3))),
+    "bce": (lambda engine: engine.nn.BCELoss(), rng.uniform(0.01, 0.99, (6, 3)), rng.random((6, 3)).round()),
+    "bce_with_logits": (
+        lambda engine: engine.nn.BCEWithLogitsLoss(pos_weight=engine.tensor([2.0, 1.0, 0.5])),
+        rng.standard_normal((6, 3)) * 5, rng.random((6, 3)).round(),
+    ),
+    "cross_entropy": (
+        lambda engine: engine.nn.CrossEntropyLoss(label_smoothing=0.1), rng.standard_normal((6, 4)) * 5, rng.integers(0, 4, 6)
+    ),
+    "nll": (lambda engine: engine.nn.NLLLoss(reduction="sum"), -rng.random((6, 4)) * 3, rng.integers(0, 4, 6)),
+}
+
+
+@pytest.mark.parametrize("make_loss, inputs, targets", FLOAT32_CASES.values(), ids=FLOAT32_CASES.keys())
+def test_losses_in_float32(make_loss, inputs, targets):
+    check_loss(make_loss, inputs, targets, dtype="float32")

@@ -84,9 +84,10 @@ OPTIMIZERS = {
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
-def test_every_optimizer_takes_the_same_steps(make_optimizer):
-    losses = train_side_by_side(toy_network, make_optimizer, cross_entropy, toy_batches(scale=1))
+def test_every_optimizer_takes_the_same_steps(make_optimizer, dtype):
+    losses = train_side_by_side(toy_network, make_optimizer, cross_entropy, toy_batches(scale=1), dtype=dtype)
     assert moved(losses) > 0.01
 
 
