@@ -34,7 +34,7 @@ def textbook_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: 
     Example:
         >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
         >>> textbook_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
-        array([2. , 1. , 0. ])
+        array([2., 1., 0.])
     """
     w = np.asarray(start, dtype=np.float64)
     velocity = np.zeros_like(w)
@@ -52,7 +52,7 @@ def sgd_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float
     Example:
         >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
         >>> sgd_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
-        array([2. , 1. , 0. ])
+        array([2., 1., 0.])
     """
     w = gradstep.tensor(start, dtype=gradstep.float64, requires_grad=True)
     optimizer = gradstep.optim.SGD([w], lr=lr, momentum=momentum)
@@ -81,6 +81,16 @@ def steps_to_reach(surface: Surface, path: np.ndarray, target: float) -> int | N
 
 MOMENTA = (0.0, 0.5, 0.9)
 """γ = 0 is plain gradient descent."""
+
+
+def walk_name(momentum: float) -> str:
+    """How the demo's tables and pictures name a walk with momentum γ.
+
+    Example:
+        >>> walk_name(0.0), walk_name(0.9)
+        ('plain gradient descent', 'momentum γ = 0.9')
+    """
+    return "plain gradient descent" if momentum == 0 else f"momentum γ = {momentum}"
 
 
 @dataclass
@@ -114,8 +124,7 @@ def demo(out_dir: Path) -> list[Path]:
         print(f"  {'':<24}{'steps to reach the target':>27}{'loss at the end':>17}")
         for momentum, path in valley.paths.items():
             reached = steps_to_reach(surface, path, valley.target)
-            name = "plain gradient descent" if momentum == 0 else f"momentum γ = {momentum}"
-            print(f"  {name:<24}{reached if reached is not None else f'not in {steps}':>27}"
+            print(f"  {walk_name(momentum):<24}{reached if reached is not None else f'not in {steps}':>27}"
                   f"{surface.value(path[-1]):>17.4f}")
         print()
     paths = out_dir / "momentum_paths.png"

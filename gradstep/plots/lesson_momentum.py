@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradstep.lesson.momentum import walk_name
 from gradstep.plots.figure import new_figure, save_figure
 from gradstep.plots.lesson_surface import draw_path, draw_start, draw_surface
 
@@ -17,10 +18,6 @@ if TYPE_CHECKING:
     from gradstep.lesson.surfaces import Surface
 
 MOMENTUM_COLORS = ["tab:red", "tab:orange", "tab:green", "tab:purple"]
-
-
-def _walk_name(momentum: float) -> str:
-    return "plain gradient descent" if momentum == 0 else f"momentum γ = {momentum}"
 
 
 def plot_momentum_paths(valleys: Sequence[ValleyWalks], path: str | os.PathLike | None = None) -> Figure:
@@ -40,9 +37,9 @@ def plot_momentum_paths(valleys: Sequence[ValleyWalks], path: str | os.PathLike 
         draw_surface(walk_axes, valley.surface)
         draw_start(walk_axes, next(iter(valley.paths.values()))[0])
         for (momentum, walk), color in zip(valley.paths.items(), MOMENTUM_COLORS):
-            draw_path(walk_axes, walk, _walk_name(momentum), color)
+            draw_path(walk_axes, walk, walk_name(momentum), color)
             above_lowest = [valley.surface.value(w) - valley.lowest for w in walk]
-            loss_axes.semilogy(above_lowest, "-", color=color, lw=1.8, label=_walk_name(momentum))
+            loss_axes.semilogy(above_lowest, "-", color=color, lw=1.8, label=walk_name(momentum))
         walk_axes.set_title(f"{valley.surface.name.capitalize()}: {len(walk) - 1} steps, η the same for all",
                             fontsize=11)
         walk_axes.legend(loc="lower right", fontsize=9, framealpha=0.9)
