@@ -10,8 +10,8 @@ import gradstep
 from gradstep import nn, optim
 from gradstep.optim import lr_scheduler
 
-gradstep.manual_seed(0)
-INPUTS, TARGETS = gradstep.rand(40, 4), gradstep.randint(0, 3, (40,))
+_data = gradstep.Generator().manual_seed(0)
+INPUTS, TARGETS = gradstep.rand(40, 4, generator=_data), gradstep.randint(0, 3, (40,), generator=_data)
 
 
 def model():
