@@ -357,10 +357,10 @@ class Tensor:
         return self._in_place(np.true_divide, ops.div, other, "div_")
 
     def add_(self, other: Any, *, alpha: float = 1) -> "Tensor":
-        return self._in_place(np.add, ops.add, other if alpha == 1 else other * alpha, "add_")
+        return self._in_place(np.add, ops.add, other, "add_", alpha)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> "Tensor":
-        return self._in_place(np.subtract, ops.sub, other if alpha == 1 else other * alpha, "sub_")
+        return self._in_place(np.subtract, ops.sub, other, "sub_", alpha)
 
     def mul_(self, other: Any) -> "Tensor":
         return self._in_place(np.multiply, ops.mul, other, "mul_")
@@ -411,8 +411,8 @@ class Tensor:
                 else f"{name}: in-place changes to a tensor that is part of the graph are not supported here"
             )
 
-    def _in_place(self, ufunc: np.ufunc, op: Any, other: Any, name: str) -> "Tensor":
-        """``self = self <op> other`` written into this tensor's own memory.
+    def _in_place(self, ufunc: np.ufunc, op: Any, other: Any, name: str, alpha: float = 1) -> "Tensor":
+        """``self = self <op> alpha·other`` written into this tensor's own memory.
 
         In the graph (grad mode, and something requires grad) the op is recorded out of
         place and this tensor takes the result, as PyTorch re-bases an in-place op's history.
@@ -423,10 +423,12 @@ class Tensor:
         if is_grad_enabled() and (self._requires_grad or other_requires_grad):
             if self._requires_grad and self.grad_fn is None:
                 self._check_in_place_allowed(name)
-            result = op(Tensor._wrap(self._array, self.grad_fn), other)
+            result = op(Tensor._wrap(self._array, self.grad_fn), other if alpha == 1 else other * alpha)
             self._array, self.grad_fn, self._requires_grad = result._array, result.grad_fn, True
             return self
         other_array = other._array if isinstance(other, Tensor) else other
+        if alpha != 1:
+            other_array = other_array * alpha
         try:
             ufunc(self._array, other_array, out=self._array, casting="same_kind")
         except (TypeError, ValueError):

@@ -133,7 +133,7 @@ def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence["Tensor | No
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(given_array.shape)} "
                 f"and output[{i}] has a shape of {tuple(output._array.shape)}."
             )
-        grads.append(given_array.astype(output._array.dtype, copy=False))
+        grads.append(np.array(given_array, dtype=output._array.dtype))  # a copy: it may end up as a leaf's .grad
     return grads
 
 
@@ -166,15 +166,21 @@ def backward(
     only = _as_sequence(inputs)
     leaf_grads, _ = run_backward(outputs, _root_grads(outputs, given), bool(retain_graph), wanted=only)
     only_ids = {id(t) for t in only}
+    claimed: set[int] = set()
     for key, (leaf, grad) in leaf_grads.items():
         if not only_ids or key in only_ids:
-            _accumulate_grad(leaf, grad)
+            _accumulate_grad(leaf, grad, claimed)
 
 
-def _accumulate_grad(leaf: "Tensor", grad: np.ndarray) -> None:
+def _accumulate_grad(leaf: "Tensor", grad: np.ndarray, claimed: set[int]) -> None:
+    """``leaf.grad = grad`` the first time, ``leaf.grad += grad`` after that (gradients add up)."""
     if leaf.grad is None:
-        # A copy: the same array may have been handed to several leaves (e.g. by addition).
-        leaf.grad = _tensor.Tensor._wrap(np.array(grad, dtype=leaf._array.dtype))
+        # The array becomes the leaf's own .grad, to be changed in place later, unless something
+        # else may hold it too: a view of another array, or one already given to another leaf
+        # (addition hands the same gradient to both of its inputs).
+        shared = grad.base is not None or not grad.flags.writeable or id(grad) in claimed
+        claimed.add(id(grad))
+        leaf.grad = _tensor.Tensor._wrap(grad.copy() if shared else grad)
     else:
         leaf.grad._array += grad
 

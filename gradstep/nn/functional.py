@@ -70,6 +70,8 @@ def _class_indices(target: Tensor, function: str) -> np.ndarray:
 
 
 def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int | None) -> None:
+    if labels.size == 0 or (labels.min() >= 0 and labels.max() < num_classes):
+        return  # the common case, checked with two quick reductions
     counted = labels if ignore_index is None else labels[labels != ignore_index]
     bad = counted[(counted < 0) | (counted >= num_classes)]
     if bad.size:
@@ -103,13 +105,12 @@ def _nll_coefficients(
     labels: np.ndarray, num_classes: int, dtype: np.dtype, weight: Tensor | None, ignore_index: int, label_smoothing: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """The coefficient rows aᵢ of Lᵢ = −Σⱼ aᵢⱼ log pᵢⱼ, and each sample's weight in a 'mean'."""
-    class_weight = np.ones(num_classes, dtype=dtype) if weight is None else weight._array.astype(dtype)
     counted = labels != ignore_index
     safe_labels = np.where(counted, labels, 0)
-    rows = np.arange(labels.shape[0])
-    sample_weight = class_weight[safe_labels] * counted
+    class_weight = np.ones(num_classes, dtype=dtype) if weight is None else weight._array.astype(dtype)
+    sample_weight = counted.astype(dtype) if weight is None else class_weight[safe_labels] * counted
     coefficients = np.zeros((labels.shape[0], num_classes), dtype=dtype)
-    coefficients[rows, safe_labels] = (1 - label_smoothing) * sample_weight
+    coefficients[np.arange(labels.shape[0]), safe_labels] = (1 - label_smoothing) * sample_weight
     if label_smoothing:
         # Smoothing spreads ε of the target over all classes: ε/C·Σⱼ wⱼ·(−log pᵢⱼ).
         coefficients += (label_smoothing / num_classes) * class_weight * counted[:, np.newaxis]
@@ -132,12 +133,12 @@ def _weighted_nll(
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
     _check_class_range(labels, num_classes, ignore_index)
     coefficients, sample_weight = _nll_coefficients(labels, num_classes, rows._array.dtype, weight, ignore_index, label_smoothing)
-    losses = fused.apply(rows, coefficients=coefficients)
-    if reduction == "sum":
-        return losses.sum()
     if reduction == "mean":
-        return losses.sum() / sample_weight.sum()  # a weighted mean: Σ Lᵢ / Σ w_yᵢ, as PyTorch defines it
-    return losses.reshape(batch_shape)
+        # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients (0/0 = nan when all are ignored)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coefficients = coefficients / sample_weight.sum()
+    losses = fused.apply(rows, coefficients=coefficients)
+    return losses.reshape(batch_shape) if reduction == "none" else losses.sum()
 
 
 def nll_loss(

@@ -15,6 +15,11 @@ def promoted(op_name: str, *values: Any) -> list[Tensor]:
     ``float32 tensor * 2`` stays float32; ``int64 tensor * 2.5`` becomes float32;
     ``float32 tensor + float64 tensor`` becomes float64.
     """
+    first = values[0]
+    if isinstance(first, Tensor) and all(
+        isinstance(v, Tensor) and v._array.dtype == first._array.dtype for v in values[1:]
+    ):
+        return list(values)  # the common case: nothing to convert
     for value in values:
         if not _is_operand(value):
             raise TypeError(
@@ -28,8 +33,11 @@ def promoted(op_name: str, *values: Any) -> list[Tensor]:
 def broadcast_together(op_name: str, *values: Any) -> list[Tensor]:
     """The ``promoted`` operands of an elementwise op, checked to broadcast to one shape."""
     tensors = promoted(op_name, *values)
+    shapes = [t._array.shape for t in tensors]
+    if len({shape for shape in shapes if shape != ()}) <= 1:
+        return tensors  # equal shapes, or numbers: nothing to check
     try:
-        np.broadcast_shapes(*(t._array.shape for t in tensors))
+        np.broadcast_shapes(*shapes)
     except ValueError:
         shapes = " and ".join(str(tuple(t.shape)) for t in tensors)
         raise RuntimeError(
