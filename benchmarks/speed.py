@@ -1,0 +1,202 @@
+"""gradstep against PyTorch on the lesson's workloads, measured in one run.
+
+    python benchmarks/speed.py            # full suite, about 5 minutes on 2 cores
+    python benchmarks/speed.py --quick    # a smoke run on a slice of the data
+
+Writes ``benchmarks/results/speed.json`` and ``speed.png`` and prints a Markdown table.
+Every ratio is gradstep's median time over PyTorch's, from interleaved runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from common import (
+    build_mlp, engines, fashion_mnist_arrays, median_seconds_alternating, train_one_epoch, versions,
+)
+
+RESULTS = Path(__file__).parent / "results"
+LESSON = (784, 128, 10)
+WIDE = (784, 512, 256, 10)
+
+
+def sliced_batches(engine, images, labels, batch_size: int, seed: int):
+    """Batches gathered from whole-dataset tensors through a fresh permutation (no DataLoader)."""
+    generator = engine.Generator().manual_seed(seed)
+    order = engine.randperm(len(images), generator=generator)
+    for start in range(0, len(images), batch_size):
+        index = order[start : start + batch_size]
+        yield images[index], labels[index]
+
+
+def epoch_runner(engine, sizes, batch_size, make_batches):
+    """A closure that trains one epoch of a freshly seeded model on the batches ``make_batches`` gives."""
+    engine.manual_seed(0)
+    model = build_mlp(engine, sizes)
+    optimizer = engine.optim.SGD(model.parameters(), lr=0.15, momentum=0.8)
+    loss_fn = engine.nn.NLLLoss()
+    return lambda: train_one_epoch(engine, model, optimizer, loss_fn, make_batches())
+
+
+def bench_epochs(libs, images, labels, repeats: int) -> list[dict]:
+    rows = []
+    tensors = {name: (lib.from_numpy(images), lib.from_numpy(labels)) for name, lib in libs.items()}
+
+    def loader(name, batch_size):
+        lib = libs[name]
+        data = lib.utils.data
+        dataset = data.TensorDataset(*tensors[name])
+        generator = lib.Generator().manual_seed(1)
+        return lambda: data.DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+
+    def sliced(name, batch_size):
+        return lambda: sliced_batches(libs[name], *tensors[name], batch_size, seed=1)
+
+    def compare(label, sizes, batch_size, gradstep_batches, torch_batches):
+        runs = {
+            "gradstep": epoch_runner(libs["gradstep"], sizes, batch_size, gradstep_batches),
+            "torch": epoch_runner(libs["torch"], sizes, batch_size, torch_batches),
+        }
+        medians = median_seconds_alternating(runs, repeats)
+        rows.append({"case": label, "gradstep_s": medians["gradstep"], "torch_s": medians["torch"],
+                     "ratio": medians["gradstep"] / medians["torch"]})
+        print(f"  {label}: gradstep {medians['gradstep']:.3f} s, torch {medians['torch']:.3f} s, "
+              f"ratio {rows[-1]['ratio']:.2f}", flush=True)
+
+    compare("lesson MLP, batch 128, DataLoader(TensorDataset) both", LESSON, 128,
+            loader("gradstep", 128), loader("torch", 128))
+    compare("lesson MLP, batch 128, gradstep DataLoader vs torch sliced loop", LESSON, 128,
+            loader("gradstep", 128), sliced("torch", 128))
+    for sizes, name in ((LESSON, "lesson MLP"), (WIDE, "784-512-256-10")):
+        for batch_size in (32, 128, 1024):
+            compare(f"{name}, batch {batch_size}, sliced loop both", sizes, batch_size,
+                    sliced("gradstep", batch_size), sliced("torch", batch_size))
+    return rows
+
+
+def bench_step_parts(libs, images, labels, repeats: int, steps: int = 100) -> list[dict]:
+    """Forward+backward alone, and the optimizer step alone, for the lesson MLP at batch 128."""
+    rows = []
+    parts = {}
+    for name, lib in libs.items():
+        lib.manual_seed(0)
+        model = build_mlp(lib, LESSON)
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.15, momentum=0.8)
+        loss_fn = lib.nn.NLLLoss()
+        x, y = lib.from_numpy(images[:128]), lib.from_numpy(labels[:128])
+
+        def forward_backward(model=model, loss_fn=loss_fn, x=x, y=y, optimizer=optimizer):
+            for _ in range(steps):
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+
+        def optimizer_step(optimizer=optimizer):
+            for _ in range(steps):
+                optimizer.step()
+
+        forward_backward()  # creates the gradients that the optimizer step uses
+        parts[name] = {"forward+backward": forward_backward, "optimizer step": optimizer_step}
+    for part in ("forward+backward", "optimizer step"):
+        medians = median_seconds_alternating({name: parts[name][part] for name in libs}, repeats)
+        per_step = {name: seconds / steps for name, seconds in medians.items()}
+        rows.append({"case": f"lesson MLP, batch 128, {part} (per step)", "gradstep_s": per_step["gradstep"],
+                     "torch_s": per_step["torch"], "ratio": per_step["gradstep"] / per_step["torch"]})
+        print(f"  {part}: gradstep {per_step['gradstep'] * 1e6:.0f} us, torch {per_step['torch'] * 1e6:.0f} us, "
+              f"ratio {rows[-1]['ratio']:.2f}", flush=True)
+    return rows
+
+
+# The child reports its own high-water mark: rusage of children would also count the
+# benchmark's memory, which a forked child shares until it runs the new program.
+_TRAIN_AND_REPORT_PEAK = """
+import sys
+from gradstep.cli import main
+main(sys.argv[1:])
+peak_kib = next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[1]
+print('PEAK_KIB', peak_kib)
+"""
+
+
+def peak_rss_of_training(epochs: int, train_size: int | None) -> float:
+    """Peak resident memory, in MB, of `gradstep train` run in a child process."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-c", _TRAIN_AND_REPORT_PEAK, "train", "--out", out, "--log-format", "none",
+                   "--epochs", str(epochs)]
+        if train_size:
+            command += ["--train-size", str(train_size)]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return int(output.rsplit("PEAK_KIB", 1)[1]) / 1024
+
+
+def help_seconds(repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gradstep", "--help"], check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def draw(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [row["case"] for row in rows]
+    ratios = [row["ratio"] for row in rows]
+    figure, axes = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
+    colors = ["tab:green" if r <= 1 else "tab:orange" for r in ratios]
+    axes.barh(range(len(rows)), ratios, color=colors)
+    axes.axvline(1.0, color="black", linewidth=1, label="same speed as PyTorch")
+    axes.set_yticks(range(len(rows)), labels, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlabel("gradstep time / PyTorch time (lower is faster)")
+    axes.set_title("gradstep vs PyTorch on the CPU, same code, same threads")
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run on 6000 images")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs per case (median reported)")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else args.repeats
+
+    libs = engines()
+    images, labels = fashion_mnist_arrays()
+    if args.quick:
+        images, labels = images[:6000], labels[:6000]
+    print(f"{len(images)} Fashion-MNIST images, {repeats} runs per case")
+    rows = bench_step_parts(libs, images, labels, repeats)
+    rows += bench_epochs(libs, images, labels, repeats)
+    rss = peak_rss_of_training(epochs=1 if args.quick else 5, train_size=6000 if args.quick else None)
+    help_time = help_seconds()
+    print(f"  peak RSS of gradstep train: {rss:.0f} MB; gradstep --help: {help_time:.2f} s")
+
+    RESULTS.mkdir(exist_ok=True)
+    result = {"rows": rows, "peak_rss_mb": rss, "help_seconds": help_time, "quick": args.quick,
+              "images": len(images), "versions": versions()}
+    (RESULTS / "speed.json").write_text(json.dumps(result, indent=2))
+    draw(rows, RESULTS / "speed.png")
+    print("\n| case | gradstep | PyTorch | ratio |\n| --- | --- | --- | --- |")
+    for row in rows:
+        unit, scale = ("µs", 1e6) if row["torch_s"] < 0.01 else ("s", 1)
+        print(f"| {row['case']} | {row['gradstep_s'] * scale:.3g} {unit} | {row['torch_s'] * scale:.3g} {unit} | "
+              f"{row['ratio']:.2f} |")
+    print(f"| peak RSS of `gradstep train` (defaults) | {rss:.0f} MB | | |")
+    print(f"| `gradstep --help` | {help_time:.2f} s | | |")
+
+
+if __name__ == "__main__":
+    main()
