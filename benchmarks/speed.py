@@ -170,7 +170,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a fast smoke run on 6000 images")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs per case (median reported)")
+    parser.add_argument("--table", action="store_true", help="print the table of the last saved results and stop")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads((RESULTS / "speed.json").read_text())))
+        return
     repeats = 2 if args.quick else args.repeats
 
     libs = engines()
@@ -189,13 +193,20 @@ def main() -> None:
               "images": len(images), "versions": versions()}
     (RESULTS / "speed.json").write_text(json.dumps(result, indent=2))
     draw(rows, RESULTS / "speed.png")
-    print("\n| case | gradstep | PyTorch | ratio |\n| --- | --- | --- | --- |")
-    for row in rows:
-        unit, scale = ("µs", 1e6) if row["torch_s"] < 0.01 else ("s", 1)
-        print(f"| {row['case']} | {row['gradstep_s'] * scale:.3g} {unit} | {row['torch_s'] * scale:.3g} {unit} | "
-              f"{row['ratio']:.2f} |")
-    print(f"| peak RSS of `gradstep train` (defaults) | {rss:.0f} MB | | |")
-    print(f"| `gradstep --help` | {help_time:.2f} s | | |")
+    print()
+    print(markdown_table(result))
+
+
+def markdown_table(result: dict) -> str:
+    """The README's table: one row per case, then memory and start-up time."""
+    lines = ["| case | gradstep | PyTorch | ratio |", "| --- | ---: | ---: | ---: |"]
+    for row in result["rows"]:
+        per_step = row["torch_s"] < 0.01
+        show = (lambda s: f"{s * 1e6:.0f} µs") if per_step else (lambda s: f"{s:.2f} s")
+        lines.append(f"| {row['case']} | {show(row['gradstep_s'])} | {show(row['torch_s'])} | {row['ratio']:.2f} |")
+    lines.append(f"| peak RSS of `gradstep train` (defaults, 5 epochs) | {result['peak_rss_mb']:.0f} MB | | |")
+    lines.append(f"| `gradstep --help` | {result['help_seconds']:.2f} s | | |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -81,11 +81,11 @@ def to_numpy_index(index: Any) -> Any:
 
 def index(input: Tensor, index: Any) -> Tensor:
     numpy_index = to_numpy_index(index)
+    op = BasicIndex if _is_basic(numpy_index) else AdvancedIndex
     try:
-        input._array[numpy_index]  # check the index before recording anything
+        return op.apply(input, index=numpy_index)  # a bad index fails in forward, before anything is recorded
     except IndexError as error:
         raise IndexError(f"{error} (indexing a tensor of shape {tuple(input.shape)})") from None
-    return (BasicIndex if _is_basic(numpy_index) else AdvancedIndex).apply(input, index=numpy_index)
 
 
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad

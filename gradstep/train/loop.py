@@ -12,6 +12,8 @@ from itertools import islice
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from gradstep.train.checkpoint import EpochTotals, TrainingCheckpoint
 from gradstep.train.engines import engine_of
 from gradstep.train.evaluation import evaluate
@@ -114,30 +116,33 @@ def fit(
                 totals, epoch_start_state, history, config,
             ).save(checkpoint_path)
 
-    try:
-        for epoch in range(epochs_done + 1, epochs + 1):
-            progress = make_progress(epoch, epochs, len(train_loader), len(train_loader.dataset), totals.batches)
-            try:
-                _train_one_epoch(model, train_loader, optimizer, loss_fn, epoch, totals, progress, callbacks)
-            finally:
-                progress.close()
-            validation = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
-            history.append(EpochRecord(
-                epoch=epoch,
-                train_loss=totals.mean_loss,
-                train_accuracy=totals.accuracy,
-                val_loss=validation.loss if validation is not None else None,
-                val_accuracy=validation.accuracy if validation is not None else None,
-                seconds=totals.seconds,
-            ))
-            epochs_done, totals = epoch, EpochTotals()
-            epoch_start_state = _generator_state(generator)
+    # Weights that blow up make NumPy warn about overflow on every op on the way to a NaN
+    # loss; the divergence check reports it once, with what to do about it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for epoch in range(epochs_done + 1, epochs + 1):
+                progress = make_progress(epoch, epochs, len(train_loader), len(train_loader.dataset), totals.batches)
+                try:
+                    _train_one_epoch(model, train_loader, optimizer, loss_fn, epoch, totals, progress, callbacks)
+                finally:
+                    progress.close()
+                validation = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
+                history.append(EpochRecord(
+                    epoch=epoch,
+                    train_loss=totals.mean_loss,
+                    train_accuracy=totals.accuracy,
+                    val_loss=validation.loss if validation is not None else None,
+                    val_accuracy=validation.accuracy if validation is not None else None,
+                    seconds=totals.seconds,
+                ))
+                epochs_done, totals = epoch, EpochTotals()
+                epoch_start_state = _generator_state(generator)
+                save_checkpoint()
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, history)
+        except KeyboardInterrupt:
             save_checkpoint()
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, history)
-    except KeyboardInterrupt:
-        save_checkpoint()
-        raise
+            raise
     return history
 
 

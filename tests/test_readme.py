@@ -1,0 +1,33 @@
+"""The README's promises: its two commands come first, and its Python examples run as shown."""
+import contextlib
+import io
+import math
+import re
+from pathlib import Path
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = re.search(r"```bash\n(.*?)```", README, re.S).group(1).strip().splitlines()
+    assert len(first_block) == 2
+    assert first_block[0].endswith("pip install . && gradstep train")
+    assert first_block[1].endswith('pip install -e ".[dev]" && pytest')
+    assert README.index("```bash") < README.index("```python")
+
+
+def test_python_examples_run_and_print_what_the_comments_say():
+    namespace: dict = {}
+    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(training, "README.md", "exec"), namespace)
+    torch = namespace["torch"]
+    assert torch.__name__ == "gradstep"
+    assert math.isfinite(namespace["loss"].item())
+    assert all("momentum_buffer" in namespace["opt"].state[p] for p in namespace["model"].parameters())
+
+    exec(compile(first_step, "README.md", "exec"), namespace)
+    assert namespace["w"].tolist() == [0.800000011920929, -1.600000023841858]
+    (gradient,) = torch.autograd.grad((namespace["w"] ** 2).sum(), namespace["w"])
+    assert gradient.tolist() == [1.600000023841858, -3.200000047683716]
+    assert repr(gradient) == "tensor([ 1.6000, -3.2000])"
