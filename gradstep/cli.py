@@ -83,6 +83,9 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--hidden", type=_hidden_sizes, metavar="SIZES",
                         help="hidden layer sizes separated by commas, e.g. 256,128 (default 128)")
     parser.add_argument("--optimizer", choices=["sgd", "adam"], help="(default sgd)")
+    parser.add_argument("--lr-schedule", choices=["constant", "cosine"],
+                        help="keep the learning rate, or anneal it to 0 along a half cosine over the epochs "
+                        "(default constant)")
     parser.add_argument("--engine", choices=["numpy", "torch"],
                         help="numpy is gradstep's own engine; torch needs PyTorch installed (default numpy)")
     parser.add_argument("--seed", type=int, help="seed for the first weights and the shuffling (default 420)")

@@ -161,6 +161,27 @@ def test_resuming_after_an_interrupt_is_bit_identical(engine, tmp_path, interrup
     assert [{**row, "seconds": None} for row in history.to_dicts()] == strip_time
 
 
+@pytest.mark.parametrize("interrupt", [InterruptAt(epoch=2, step=3), InterruptAt(epoch=1)],
+                         ids=["mid-epoch", "end-of-epoch"])
+def test_a_learning_rate_schedule_resumes_where_it_stopped(engine, tmp_path, interrupt):
+    def run(model_seed, loader_seed, **options):
+        model, optimizer = make_model(engine, seed=model_seed)
+        scheduler = engine.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3)
+        fit(model, make_loader(engine, seed=loader_seed), epochs=3, optimizer=optimizer,
+            loss_fn=engine.nn.CrossEntropyLoss(), log_format="none", scheduler=scheduler, **options)
+        return model, optimizer
+
+    uninterrupted_model, uninterrupted_optimizer = run(0, 7)
+    path = tmp_path / "checkpoint.npz"
+    with pytest.raises(KeyboardInterrupt):
+        run(0, 7, checkpoint_path=path, callbacks=[interrupt])
+    model, optimizer = run(99, 12345, resume_from=path)
+
+    assert optimizer.param_groups[0]["lr"] == uninterrupted_optimizer.param_groups[0]["lr"]
+    for name, value in weights(uninterrupted_model).items():
+        assert np.array_equal(weights(model)[name], value), name
+
+
 def test_ctrl_c_during_a_weight_update_waits_for_the_update_to_finish(engine, tmp_path):
     uninterrupted_model, _ = train(engine, epochs=2)
 

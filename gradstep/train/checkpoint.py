@@ -76,6 +76,7 @@ class TrainingCheckpoint:
     generator_state: Any = None
     history: History = field(default_factory=History)
     config: dict | None = None
+    scheduler_state: dict | None = None
 
     def save(self, path: str | os.PathLike) -> None:
         save(
@@ -88,6 +89,7 @@ class TrainingCheckpoint:
                 "generator_state": self.generator_state,
                 "history": self.history.to_dicts(),
                 "config": self.config,
+                "scheduler": self.scheduler_state,
             },
             path,
         )
@@ -109,6 +111,7 @@ class TrainingCheckpoint:
                 generator_state=state["generator_state"],
                 history=History.from_dicts(state["history"]),
                 config=state["config"],
+                scheduler_state=state.get("scheduler"),
             )
         except (KeyError, TypeError) as error:
             raise CheckpointError(f"{path}: not a training checkpoint (no valid {error})") from error

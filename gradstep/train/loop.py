@@ -65,6 +65,7 @@ def fit(
     resume_from: str | os.PathLike | None = None,
     config: dict | None = None,
     generator: Any = None,
+    scheduler: Any = None,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs and return what was measured.
 
@@ -80,6 +81,8 @@ def fit(
     ``generator`` (``DataLoader(..., shuffle=True, generator=g)``), whose state
     the checkpoint keeps; pass ``generator`` if the loader does not expose it.
     ``config`` is stored in the checkpoint as it is (a dict of JSON values).
+    ``scheduler``, a learning-rate schedule, is stepped after every epoch and saved
+    with the checkpoint.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
@@ -102,7 +105,7 @@ def fit(
         generator = getattr(train_loader, "generator", None)
 
     if resume_from is not None:
-        start = _restore(resume_from, engine, model, optimizer, generator)
+        start = _restore(resume_from, engine, model, optimizer, generator, scheduler)
         history, epochs_done, totals = start.history, start.epochs_done, start.totals
     else:
         history, epochs_done, totals = History(), 0, EpochTotals()
@@ -114,6 +117,7 @@ def fit(
             TrainingCheckpoint(
                 model.state_dict(), optimizer.state_dict(), epochs_done,
                 totals, epoch_start_state, history, config,
+                scheduler.state_dict() if scheduler is not None else None,
             ).save(checkpoint_path)
 
     # Weights that blow up make NumPy warn about overflow on every op on the way to a NaN
@@ -126,6 +130,8 @@ def fit(
                     _train_one_epoch(model, train_loader, optimizer, loss_fn, epoch, totals, progress, callbacks)
                 finally:
                     progress.close()
+                if scheduler is not None:
+                    scheduler.step()
                 validation = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
                 history.append(EpochRecord(
                     epoch=epoch,
@@ -147,14 +153,16 @@ def fit(
 
 
 def _restore(
-    checkpoint: str | os.PathLike, engine: ModuleType, model: Any, optimizer: Any, generator: Any
+    checkpoint: str | os.PathLike, engine: ModuleType, model: Any, optimizer: Any, generator: Any, scheduler: Any
 ) -> TrainingCheckpoint:
-    """Put the model, the optimizer and the shuffling generator back as the checkpoint has them."""
+    """Put the model, the optimizer, the schedule and the shuffling generator back as the checkpoint has them."""
     saved = TrainingCheckpoint.load(checkpoint, tensor_from_numpy=engine.from_numpy)
     model.load_state_dict(saved.model_state)
     optimizer.load_state_dict(saved.optimizer_state)
     if generator is not None and saved.generator_state is not None:
         generator.set_state(saved.generator_state)
+    if scheduler is not None and saved.scheduler_state is not None:
+        scheduler.load_state_dict(saved.scheduler_state)
     return saved
 
 

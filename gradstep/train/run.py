@@ -19,7 +19,9 @@ from gradstep.datasets import FashionMNIST
 from gradstep.serialization import CheckpointError
 from gradstep.train.checkpoint import TrainingCheckpoint
 from gradstep.train.evaluation import Evaluation, evaluate, predict_probabilities
-from gradstep.train.lesson import LessonConfig, build_model, build_optimizer, make_test_loader, make_train_loader
+from gradstep.train.lesson import (
+    LessonConfig, build_model, build_optimizer, build_scheduler, make_test_loader, make_train_loader,
+)
 from gradstep.train.loop import fit
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -67,7 +69,7 @@ def train_lesson(
         model, make_train_loader(engine, FashionMNIST(root=data_dir, train=True), config),
         epochs=config.epochs, optimizer=optimizer, loss_fn=loss_fn, val_loader=test_batches,
         log_format=log_format, checkpoint_path=checkpoint, resume_from=checkpoint if resume else None,
-        config=config.to_dict(),
+        config=config.to_dict(), scheduler=build_scheduler(engine, optimizer, config),
     )
     test = evaluate(model, test_batches, loss_fn)
 
