@@ -1,7 +1,7 @@
 """Train Fashion-MNIST with both engines in one run: test accuracy and epoch time of each.
 
     python benchmarks/accuracy.py                      # the lesson's defaults, 5 epochs
-    python benchmarks/accuracy.py --hidden 256,128 --epochs 30 --lr 0.05
+    python benchmarks/accuracy.py --hidden 512,256 --epochs 30 --lr 0.05 --momentum 0.9 --lr-schedule cosine
 
 Each engine trains the same configuration from the same seed through ``gradstep train``'s
 own code (``gradstep.train.run.train_lesson``). Writes ``benchmarks/results/accuracy-*.json``.
@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--momentum", type=float, default=0.8)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=420)
+    parser.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant")
     args = parser.parse_args()
     engines()  # the same thread budget for both
 
@@ -37,7 +38,8 @@ def main() -> None:
     rows = []
     for engine in ("numpy", "torch"):
         config = LessonConfig(engine=engine, hidden=hidden, lr=args.lr, momentum=args.momentum,
-                              batch_size=args.batch_size, epochs=args.epochs, seed=args.seed)
+                              batch_size=args.batch_size, epochs=args.epochs, seed=args.seed,
+                              lr_schedule=args.lr_schedule)
         with tempfile.TemporaryDirectory() as out:
             metrics = train_lesson(config, out, log_format="none")
         rows.append({"engine": engine, "test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"],
@@ -47,7 +49,7 @@ def main() -> None:
     ratio = rows[0]["median_epoch_s"] / rows[1]["median_epoch_s"]
     print(f"epoch time ratio gradstep/torch: {ratio:.2f}")
     RESULTS.mkdir(exist_ok=True)
-    name = f"accuracy-{args.hidden.replace(',', '-')}-{args.epochs}ep.json"
+    name = f"accuracy-{args.hidden.replace(',', '-')}-{args.epochs}ep-{args.lr_schedule}.json"
     (RESULTS / name).write_text(json.dumps({"rows": rows, "ratio": ratio, "versions": versions()}, indent=2))
 
 
