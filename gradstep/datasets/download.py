@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from tqdm.auto import tqdm
-
 from .atomic import atomic_write
 from .errors import DatasetError
 
@@ -81,6 +79,8 @@ def download(
 
 
 def _fetch_verified(url: str, file: BinaryIO, sha256: str, *, progress: bool) -> None:
+    from tqdm.auto import tqdm  # only a download needs it; loading the shipped files does not
+
     digest = hashlib.sha256()
     received = 0
     with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
