@@ -51,7 +51,7 @@ def __getattr__(name: str):
     # The toolkit's packages load on first use, so `import gradstep` stays quick.
     import importlib
 
-    if name in {"nn", "optim", "utils", "datasets", "train"}:
+    if name in {"nn", "optim", "utils", "datasets", "train", "plots", "lesson"}:
         return importlib.import_module(f".{name}", __name__)
     if name in {"save", "load"}:
         from . import serialization
