@@ -12,11 +12,12 @@ if TYPE_CHECKING:
     from gradstep.train import History
 
 
-def plot_curves(history: History, path: str | os.PathLike | None = None) -> Figure:
+def plot_curves(history: History, path: str | os.PathLike | None = None, val_label: str = "validation") -> Figure:
     """Draw training and validation loss (left) and accuracy (right) against the epoch.
 
     A validation curve that turns up while the training curve keeps going down
-    is the picture of overfitting.
+    is the picture of overfitting. ``val_label`` names the held-out data in the
+    legend (``gradstep train`` holds out the test set, so it says "test").
 
     Example:
         >>> from gradstep.train import EpochRecord, History
@@ -33,7 +34,7 @@ def plot_curves(history: History, path: str | os.PathLike | None = None) -> Figu
         for split, style in (("train", "o-"), ("val", "s--")):
             values = history.column(f"{split}_{metric}")
             if all(value is not None for value in values):
-                label = "training" if split == "train" else "validation"
+                label = "training" if split == "train" else val_label
                 axes.plot(epochs, [value * scale for value in values], style, label=label)
         axes.set_title(metric.capitalize())
         axes.set_xlabel("epoch")

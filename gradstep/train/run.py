@@ -119,7 +119,7 @@ def _lesson_config(saved: TrainingCheckpoint, checkpoint: str | os.PathLike) -> 
 def _draw_pictures(model: Any, history: Any, test: Evaluation, test_set: Any, out_dir: Path) -> None:
     from gradstep.plots import plot_confusion_matrix, plot_curves, plot_predictions
 
-    plot_curves(history, out_dir / "curves.png")
+    plot_curves(history, out_dir / "curves.png", val_label="test")
     plot_confusion_matrix(test.confusion_matrix, test_set.classes, out_dir / "confusion_matrix.png")
     images, labels = test_set.__getitems__(range(PREDICTION_GRID_SIZE))
     images, labels = np.asarray(images.numpy()), np.asarray(labels.numpy())
