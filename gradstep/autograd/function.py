@@ -76,10 +76,11 @@ class Function:
         """Run the op on tensors; record it in the graph when an input requires grad."""
         fn = cls()
         output = fn.forward(*[t._array for t in inputs], **options)
-        if not (is_grad_enabled() and any(t.requires_grad for t in inputs)):
+        needs_input_grad = tuple(t._requires_grad for t in inputs)
+        if not (True in needs_input_grad and is_grad_enabled()):
             return _tensor.Tensor._wrap(output)
         fn.inputs = inputs
-        fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        fn.needs_input_grad = needs_input_grad
         return _tensor.Tensor._wrap(output, grad_fn=fn)
 
 
