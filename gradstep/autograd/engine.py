@@ -185,6 +185,21 @@ def _accumulate_grad(leaf: "Tensor", grad: np.ndarray, claimed: set[int]) -> Non
         leaf.grad._array += grad
 
 
+def clear_grads(tensors: Iterable["Tensor"], set_to_none: bool = True) -> None:
+    """Forget accumulated gradients before the next backward (they would otherwise add up).
+
+    ``set_to_none`` drops each ``.grad`` (the next backward makes a fresh one); otherwise it
+    is filled with zeros in place. ``Module.zero_grad`` and ``Optimizer.zero_grad`` call this.
+    """
+    for tensor in tensors:
+        if tensor.grad is None:
+            continue
+        if set_to_none:
+            tensor.grad = None
+        else:
+            tensor.grad.zero_()
+
+
 def grad(
     outputs: "Tensor | Sequence[Tensor]",
     inputs: "Tensor | Sequence[Tensor]",

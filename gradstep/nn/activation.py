@@ -34,34 +34,31 @@ class Tanh(Module):
         return ops.tanh(input)
 
 
-def _implicit_softmax_dim(ndim: int) -> int:
-    # PyTorch's legacy choice when no dim is given.
-    return 0 if ndim in (0, 1, 3) else 1
+class _AlongDim(Module):
+    """A module that normalises along one dimension, ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def _dim_for(self, input: Tensor) -> int:
+        if self.dim is not None:
+            return self.dim
+        return 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy choice when no dim is given
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
-class Softmax(Module):
+class Softmax(_AlongDim):
     """Turns scores into probabilities along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
     def forward(self, input: Tensor) -> Tensor:
-        return ops.softmax(input, _implicit_softmax_dim(input.ndim) if self.dim is None else self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return ops.softmax(input, self._dim_for(input))
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along ``dim``, computed stably; pair it with ``NLLLoss``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
     def forward(self, input: Tensor) -> Tensor:
-        return ops.log_softmax(input, _implicit_softmax_dim(input.ndim) if self.dim is None else self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return ops.log_softmax(input, self._dim_for(input))

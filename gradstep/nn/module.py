@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Size, Tensor, device
+from ..autograd.engine import clear_grads
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter
 
@@ -171,13 +172,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for param in self.parameters():

@@ -6,6 +6,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.engine import clear_grads
 
 
 class Optimizer:
@@ -46,14 +47,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of the last step (they would otherwise add up)."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad.zero_()
+        clear_grads((param for group in self.param_groups for param in group["params"]), set_to_none)
 
     def step(self) -> None:
         raise NotImplementedError
