@@ -112,6 +112,19 @@ def test_lesson_lines_are_printed_every_125_batches_and_at_the_last(engine, caps
     assert re.fullmatch(r"\t Accuracy: {1,2}\d+\.\d{3}", "\t" + lines[0].split("\t")[2])
 
 
+def test_the_bar_leaves_one_summary_line_per_epoch(engine, capsys):
+    model, optimizer = make_model(engine)
+    history = fit(model, make_loader(engine), epochs=2, optimizer=optimizer, loss_fn=engine.nn.CrossEntropyLoss(),
+                  val_loader=make_loader(engine, shuffle=False), log_format="bar")
+    lines = capsys.readouterr().out.splitlines()
+
+    assert len(lines) == 2
+    for line, record in zip(lines, history):
+        assert line.startswith(f"Epoch {record.epoch}/2: train loss {record.train_loss:.4f}, "
+                               f"accuracy {record.train_accuracy:.1%} | val loss {record.val_loss:.4f}, "
+                               f"accuracy {record.val_accuracy:.1%} | ")
+
+
 def test_nan_loss_stops_training_naming_epoch_and_step(engine):
     model, optimizer = make_model(engine)
     cross_entropy = engine.nn.CrossEntropyLoss()

@@ -141,6 +141,7 @@ def fit(
                     val_accuracy=validation.accuracy if validation is not None else None,
                     seconds=totals.seconds,
                 ))
+                progress.epoch_done(history[-1])
                 epochs_done, totals = epoch, EpochTotals()
                 epoch_start_state = _generator_state(generator)
                 save_checkpoint()

@@ -1,6 +1,11 @@
 """Show how an epoch is going: a progress bar, the lesson's printed lines, or nothing."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradstep.train.history import EpochRecord
+
 LESSON_PRINT_EVERY = 125
 """The lesson prints a line after every 125 batches, and after the last one."""
 
@@ -20,6 +25,9 @@ class EpochProgress:
 
     def close(self) -> None:
         pass
+
+    def epoch_done(self, record: "EpochRecord") -> None:
+        """After the epoch was trained and validated."""
 
 
 class LessonLines(EpochProgress):
@@ -61,6 +69,14 @@ class ProgressBar(EpochProgress):
 
     def close(self) -> None:
         self.bar.close()
+
+    def epoch_done(self, record: "EpochRecord") -> None:
+        """One line that stays when the bar is gone, e.g. ``Epoch 1/5: train loss 0.5573, accuracy 79.8% | ...``."""
+        line = f"Epoch {record.epoch}/{self.epochs}: train loss {record.train_loss:.4f}, "
+        line += f"accuracy {record.train_accuracy:.1%}"
+        if record.val_loss is not None:
+            line += f" | val loss {record.val_loss:.4f}, accuracy {record.val_accuracy:.1%}"
+        print(f"{line} | {record.seconds:.1f} s", flush=True)
 
 
 _REPORTERS: dict[str, type[EpochProgress]] = {"bar": ProgressBar, "lesson": LessonLines, "none": EpochProgress}
