@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -123,7 +124,8 @@ def run_train(args: argparse.Namespace) -> int:
         out_dir = Path(given.get("out") or Path("runs", time.strftime("%Y%m%d-%H%M%S")))
 
     verb = "Resuming" if "resume" in given else "Training"
-    print(f"{verb} on the {config.engine} engine: {config.epochs} epochs, writing to {out_dir}")
+    epochs = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
+    print(f"{verb} on the {config.engine} engine: {epochs}, writing to {out_dir}")
     try:
         metrics = train_lesson(config, out_dir, data_dir=given.get("data"), resume="resume" in given,
                                log_format=given.get("log_format", "bar"))
@@ -245,9 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit:  # --help, or a bad argument already reported
         return int(exit.code or 0)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not after main has returned
+        return code
     except KeyboardInterrupt:
         return 130  # what a shell reports for a program stopped by Ctrl-C
+    except BrokenPipeError:
+        # The reader went away (`gradstep train | head`): stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:
         if not isinstance(error, _expected_errors()):
             raise

@@ -157,3 +157,14 @@ def test_a_learning_rate_that_blows_up_stops_with_advice(tmp_path, capsys):
         assert main(argv) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "diverged at epoch 1" in error and "smaller learning rate" in error
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    command = [sys.executable, "-u", "-m", "gradstep", "train", "--train-size", "2000", "--epochs", "3",
+               "--log-format", "lesson", "--out", str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("Training on the numpy engine")
+    process.stdout.close()  # like `gradstep train | head -1`
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr
