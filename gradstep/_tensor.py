@@ -227,8 +227,9 @@ class Tensor:
         return ops.cast(self, target)
 
     def type(self, dtype: Any = None) -> Any:
+        """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts."""
         if dtype is None:
-            return f"gradstep.{type(self).__name__}[{self.dtype.name}]"
+            return f"gradstep.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
         return self.to(dtype)
 
     def cpu(self) -> "Tensor":
@@ -561,8 +562,11 @@ class Tensor:
         return ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> "Tensor":
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
-            return self.to(shape[0])
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+            raise TypeError(
+                "view(dtype) reinterprets the bytes in PyTorch, which gradstep does not do; "
+                "to convert the values use .to(dtype)"
+            )
         return ops.reshape(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
@@ -595,6 +599,11 @@ class Tensor:
     def expand(self, *sizes: Any) -> "Tensor":
         return ops.expand(self, *sizes)
 
+
+_LEGACY_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+    "bool": "BoolTensor", "uint8": "ByteTensor",
+}
 
 _OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
 

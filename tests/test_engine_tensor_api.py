@@ -119,3 +119,15 @@ def test_manual_seed_gives_the_same_numbers(make):
     generator = gradstep.Generator().manual_seed(7)
     again = gradstep.Generator().manual_seed(7)
     assert gradstep.rand(4, generator=generator).tolist() == gradstep.rand(4, generator=again).tolist()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool", "uint8"])
+def test_type_names_the_tensor_type_as_pytorch_does(dtype):
+    ours = gradstep.zeros(2, dtype=getattr(gradstep, dtype)).type()
+    theirs = torch.zeros(2, dtype=getattr(torch, dtype)).type()
+    assert ours == theirs.replace("torch.", "gradstep.")
+
+
+def test_view_with_a_dtype_is_refused_rather_than_converting():
+    with pytest.raises(TypeError, match=r"\.to\(dtype\)"):
+        gradstep.ones(2).view(gradstep.int64)
