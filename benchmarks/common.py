@@ -46,7 +46,7 @@ def fashion_mnist_arrays(train: bool = True) -> tuple[np.ndarray, np.ndarray]:
     return images, dataset.targets.numpy()
 
 
-def train_one_epoch(engine: ModuleType, model, optimizer, loss_fn, batches) -> float:
+def train_one_epoch(model, optimizer, loss_fn, batches) -> float:
     """The lesson's inner loop; returns the last batch's loss."""
     loss = None
     for x, y in batches:

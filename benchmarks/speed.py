@@ -42,7 +42,7 @@ def epoch_runner(engine, sizes, batch_size, make_batches):
     model = build_mlp(engine, sizes)
     optimizer = engine.optim.SGD(model.parameters(), lr=0.15, momentum=0.8)
     loss_fn = engine.nn.NLLLoss()
-    return lambda: train_one_epoch(engine, model, optimizer, loss_fn, make_batches())
+    return lambda: train_one_epoch(model, optimizer, loss_fn, make_batches())
 
 
 def bench_epochs(libs, images, labels, repeats: int) -> list[dict]:

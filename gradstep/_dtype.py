@@ -28,8 +28,8 @@ class dtype:
     def __repr__(self) -> str:
         return f"gradstep.{self.name}"
 
-    def __reduce__(self) -> str:
-        return self.name
+    def __reduce__(self) -> tuple:
+        return to_dtype, (self.name,)  # unpickles to the one shared instance, so `is` still works
 
 
 bool_ = dtype("bool", np.bool_, 0)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gradstep.datasets.atomic import atomic_write
+from gradstep.atomic import atomic_write
 
 _DOCUMENT_KEY = "__json__"
 _FORMAT = {"format": "gradstep-checkpoint", "version": 1}

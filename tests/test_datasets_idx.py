@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradstep.datasets import DatasetError, read_idx, write_idx
-from gradstep.datasets.atomic import atomic_write
+from gradstep.atomic import atomic_write
 
 from datasets_helpers import idx_bytes
 

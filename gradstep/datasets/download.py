@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from .atomic import atomic_write
+from ..atomic import atomic_write
 from .errors import DatasetError
 
 _CHUNK_SIZE = 1 << 16
