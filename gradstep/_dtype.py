@@ -132,3 +132,23 @@ def result_type(*operands: object) -> dtype:
         current = tiers[tier]
         tiers[tier] = operand_dtype if current is None else promote_types(current, operand_dtype)
     return _combine(tiers[0], _combine(tiers[1], tiers[2]))
+
+
+def can_cast(source: dtype, target: dtype) -> bool:
+    """Whether an in-place op may write a ``source`` result into a ``target`` tensor.
+
+    PyTorch's rule: never to a lower category (a float result into an integer tensor, a
+    number into a bool tensor); within a category, any width goes.
+    """
+    return _category(source) <= _category(target)
+
+
+_SCALAR_TYPE_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
+}
+
+
+def scalar_type_name(d: dtype) -> str:
+    """PyTorch's name of a dtype in messages: ``Float`` for float32, ``Long`` for int64."""
+    return _SCALAR_TYPE_NAMES[d.name]

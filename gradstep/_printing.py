@@ -49,7 +49,7 @@ def tensor_repr(tensor: "Tensor") -> str:
     if tensor.dtype.name not in _DEFAULT_DTYPES:
         extras.append(f"dtype=gradstep.{tensor.dtype.name}")
     if tensor.grad_fn is not None:
-        extras.append(f"grad_fn=<{tensor.grad_fn.name}>")
+        extras.append(f"grad_fn=<{tensor.grad_fn.name()}>")
     elif tensor.requires_grad:
         extras.append("requires_grad=True")
     return prefix + ", ".join([body, *extras]) + ")"

@@ -13,7 +13,9 @@ import numpy as np
 
 from . import _dtype
 from ._printing import tensor_repr
-from .autograd.grad_mode import is_grad_enabled
+from .autograd.in_place import change_in_place
+from .autograd.version import VersionCounter
+from .autograd.views import refresh_history
 
 
 class Size(tuple):
@@ -63,7 +65,10 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_array", "_requires_grad", "grad", "grad_fn", "__weakref__")
+    __slots__ = (
+        "_array", "_requires_grad", "grad", "_grad_fn", "_version_counter",
+        "_base", "_view_chain", "_view_version", "_accumulator", "__weakref__",
+    )
 
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
     __array_ufunc__ = None
@@ -72,19 +77,24 @@ class Tensor:
         # Like torch.Tensor(data): always the default float dtype.
         from .creation import as_array
 
-        self._array = as_array(data, _dtype.default_float)
-        self._requires_grad = False
+        self._setup(as_array(data, _dtype.default_float))
+
+    def _setup(self, array: np.ndarray, grad_fn: Any = None) -> None:
+        self._array = array
+        self._requires_grad = grad_fn is not None
         self.grad = None
-        self.grad_fn = None
+        self._grad_fn = grad_fn
+        self._version_counter = VersionCounter()
+        self._base = None  # for a view: the tensor whose memory it shares (see autograd/views.py)
+        self._view_chain = ()
+        self._view_version = 0
+        self._accumulator = None  # a weak reference to this leaf's AccumulateGrad node
 
     @classmethod
     def _wrap(cls, array: np.ndarray, grad_fn: Any = None) -> "Tensor":
         """A tensor around ``array`` (no copy); the result of ``grad_fn`` when given."""
         tensor = object.__new__(cls)
-        tensor._array = array if type(array) is np.ndarray else np.asarray(array)
-        tensor._requires_grad = grad_fn is not None
-        tensor.grad = None
-        tensor.grad_fn = grad_fn
+        tensor._setup(array if type(array) is np.ndarray else np.asarray(array), grad_fn)
         return tensor
 
     # ---- what a tensor is -------------------------------------------------------------
@@ -114,14 +124,31 @@ class Tensor:
         return device("cpu")
 
     @property
+    def grad_fn(self) -> Any:
+        """The node of the graph that made this tensor (``None`` for a leaf)."""
+        if self._base is not None and self._view_version != self._version_counter.value:
+            refresh_history(self)  # the shared memory changed in place since this view's history was made
+        return self._grad_fn
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with its views)."""
+        return self._version_counter.value
+
+    def _is_view(self) -> bool:
+        return self._base is not None
 
     def is_floating_point(self) -> bool:
         return self._array.dtype.kind == "f"
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None:
+            self.grad_fn  # brings a view's history up to date
         return self._requires_grad
 
     @requires_grad.setter
@@ -143,16 +170,33 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        """The same numbers, outside the graph: changing them in place is not recorded."""
+        """The same numbers, outside the graph: changing them in place is neither recorded
+        nor counted (``.data`` has a version counter of its own, as in PyTorch)."""
         return Tensor._wrap(self._array)
 
     @data.setter
     def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        if self._requires_grad and not value.is_floating_point():
+            raise RuntimeError(
+                f"data set to a tensor that requires gradients must be floating point or complex dtype "
+                f"(got {value.dtype})"
+            )
         self._array = value._array
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this one's memory that does not require grad."""
-        return Tensor._wrap(self._array)
+        """A tensor sharing this one's memory (and version counter) that does not require grad."""
+        detached = Tensor._wrap(self._array)
+        detached._version_counter = self._version_counter
+        return detached
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph, in place: it becomes a leaf that doesn't require grad."""
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn, self._requires_grad = None, False
+        return self
 
     def backward(
         self,
@@ -229,7 +273,7 @@ class Tensor:
     def type(self, dtype: Any = None) -> Any:
         """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts."""
         if dtype is None:
-            return f"gradstep.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
+            return f"gradstep.{_dtype.scalar_type_name(self.dtype)}Tensor"
         return self.to(dtype)
 
     def cpu(self) -> "Tensor":
@@ -344,102 +388,99 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         ops.index_put_(self, index, value)
 
-    # ---- in place: see _in_place below ------------------------------------------------------
+    # ---- in place: the rules are in autograd/in_place.py ----------------------------------
     def __iadd__(self, other: Any) -> "Tensor":
-        return self._in_place(np.add, ops.add, other, "add_")
+        return self._in_place_arithmetic("add_", ops.add, np.add, other)
 
     def __isub__(self, other: Any) -> "Tensor":
-        return self._in_place(np.subtract, ops.sub, other, "sub_")
+        return self._in_place_arithmetic("sub_", ops.sub, np.subtract, other)
 
     def __imul__(self, other: Any) -> "Tensor":
-        return self._in_place(np.multiply, ops.mul, other, "mul_")
+        return self._in_place_arithmetic("mul_", ops.mul, np.multiply, other)
 
     def __itruediv__(self, other: Any) -> "Tensor":
-        return self._in_place(np.true_divide, ops.div, other, "div_")
+        return self._in_place_arithmetic("div_", ops.div, np.true_divide, other)
 
     def add_(self, other: Any, *, alpha: float = 1) -> "Tensor":
-        return self._in_place(np.add, ops.add, other, "add_", alpha)
+        return self._in_place_arithmetic("add_", ops.add, np.add, other, alpha)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> "Tensor":
-        return self._in_place(np.subtract, ops.sub, other, "sub_", alpha)
+        return self._in_place_arithmetic("sub_", ops.sub, np.subtract, other, alpha)
 
     def mul_(self, other: Any) -> "Tensor":
-        return self._in_place(np.multiply, ops.mul, other, "mul_")
+        return self._in_place_arithmetic("mul_", ops.mul, np.multiply, other)
 
     def div_(self, other: Any) -> "Tensor":
-        return self._in_place(np.true_divide, ops.div, other, "div_")
+        return self._in_place_arithmetic("div_", ops.div, np.true_divide, other)
+
+    def _in_place_arithmetic(self, name: str, op: Any, ufunc: np.ufunc, other: Any, alpha: float = 1) -> "Tensor":
+        """``self ← self <op> alpha·other``; without a graph to record, one NumPy ufunc in place."""
+        if not _is_operand(other):
+            raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
+        scaled = other if alpha == 1 else other * alpha
+        scaled_array = scaled._array if isinstance(scaled, Tensor) else scaled
+        return change_in_place(
+            self, name, lambda old: op(old, scaled), (scaled,),
+            write=lambda array: ufunc(array, scaled_array, out=array, casting="same_kind"),
+        )
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 
     def fill_(self, value: Any) -> "Tensor":
-        self._check_in_place_allowed("fill_")
-        self._array[...] = value.item() if isinstance(value, Tensor) else value
-        return self
-
-    def copy_(self, src: "Tensor") -> "Tensor":
-        self._check_in_place_allowed("copy_")
-        source = src._array if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.copyto(self._array, source, casting="unsafe")
-        except ValueError:
+        """Every element becomes ``value`` (a number or a 0-d tensor)."""
+        if isinstance(value, Tensor) and value.ndim != 0:
             raise RuntimeError(
-                f"copy_: can't copy a tensor of shape {tuple(source.shape)} into one of shape {tuple(self.shape)}"
-            ) from None
-        return self
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        return self.copy_(value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value)))
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Copy ``src``'s values into this tensor (broadcast to its shape, cast to its dtype)."""
+        source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
+        return change_in_place(self, "copy_", lambda old: ops.overwrite(old, source), (source,))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
         from .random import numpy_rng
 
-        return self._fill_random("uniform_", numpy_rng(generator).uniform(a, b, self._array.shape))
+        return self.copy_(numpy_rng(generator).uniform(a, b, self._array.shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
         from .random import numpy_rng
 
-        return self._fill_random("normal_", numpy_rng(generator).normal(mean, std, self._array.shape))
+        return self.copy_(numpy_rng(generator).normal(mean, std, self._array.shape))
 
-    def _fill_random(self, name: str, values: np.ndarray) -> "Tensor":
-        self._check_in_place_allowed(name)
-        self._array[...] = values
-        return self
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+        return change_in_place(self, "clamp_", lambda old: ops.clamp(old, min, max))
 
-    def _check_in_place_allowed(self, name: str) -> None:
-        if self._requires_grad and is_grad_enabled():
-            raise RuntimeError(
-                f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
-                "Wrap the update in `with torch.no_grad():` or change `.data` instead."
-                if self.grad_fn is None
-                else f"{name}: in-place changes to a tensor that is part of the graph are not supported here"
-            )
+    clip_ = clamp_
 
-    def _in_place(self, ufunc: np.ufunc, op: Any, other: Any, name: str, alpha: float = 1) -> "Tensor":
-        """``self = self <op> alpha·other`` written into this tensor's own memory.
+    def relu_(self) -> "Tensor":
+        return change_in_place(self, "relu_", ops.relu)
 
-        In the graph (grad mode, and something requires grad) the op is recorded out of
-        place and this tensor takes the result, as PyTorch re-bases an in-place op's history.
-        """
-        if not _is_operand(other):
-            raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
-        other_requires_grad = isinstance(other, Tensor) and other._requires_grad
-        if is_grad_enabled() and (self._requires_grad or other_requires_grad):
-            if self._requires_grad and self.grad_fn is None:
-                self._check_in_place_allowed(name)
-            result = op(Tensor._wrap(self._array, self.grad_fn), other if alpha == 1 else other * alpha)
-            self._array, self.grad_fn, self._requires_grad = result._array, result.grad_fn, True
-            return self
-        other_array = other._array if isinstance(other, Tensor) else other
-        if alpha != 1:
-            other_array = other_array * alpha
-        try:
-            ufunc(self._array, other_array, out=self._array, casting="same_kind")
-        except (TypeError, ValueError):
-            other_shape = tuple(np.shape(other_array))
-            raise RuntimeError(
-                f"{name}: the result of {self.dtype} {tuple(self.shape)} and "
-                f"{getattr(other, 'dtype', type(other).__name__)} {other_shape} can't be written "
-                f"into a tensor of dtype {self.dtype} and shape {tuple(self.shape)}"
-            ) from None
-        return self
+    def sigmoid_(self) -> "Tensor":
+        return change_in_place(self, "sigmoid_", ops.sigmoid)
+
+    def tanh_(self) -> "Tensor":
+        return change_in_place(self, "tanh_", ops.tanh)
+
+    def exp_(self) -> "Tensor":
+        return change_in_place(self, "exp_", ops.exp)
+
+    def log_(self) -> "Tensor":
+        return change_in_place(self, "log_", ops.log)
+
+    def sqrt_(self) -> "Tensor":
+        return change_in_place(self, "sqrt_", ops.sqrt)
+
+    def abs_(self) -> "Tensor":
+        return change_in_place(self, "abs_", ops.abs)
+
+    def neg_(self) -> "Tensor":
+        return change_in_place(self, "neg_", ops.neg)
+
+    def pow_(self, exponent: Any) -> "Tensor":
+        return change_in_place(self, "pow_", lambda old: ops.pow(old, exponent), (exponent,))
 
     def clone(self) -> "Tensor":
         return ops.clone(self)
@@ -509,11 +550,13 @@ class Tensor:
     def log_softmax(self, dim: int) -> "Tensor":
         return ops.log_softmax(self, dim)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
-        return ops.sum(self, dim, keepdim, dtype=dtype)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> "Tensor":
+        """Sum of all elements, or along ``dim``; NumPy's ``axis=``/``keepdims=`` work too, as in PyTorch."""
+        return ops.sum(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return ops.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> "Tensor":
+        return ops.mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.max(self, dim, keepdim)
@@ -567,10 +610,10 @@ class Tensor:
                 "view(dtype) reinterprets the bytes in PyTorch, which gradstep does not do; "
                 "to convert the values use .to(dtype)"
             )
-        return ops.reshape(self, *shape)
+        return ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return ops.reshape(self, other.shape)
+        return ops.view(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return ops.flatten(self, start_dim, end_dim)
@@ -599,11 +642,29 @@ class Tensor:
     def expand(self, *sizes: Any) -> "Tensor":
         return ops.expand(self, *sizes)
 
+    def swapaxes(self, axis0: int, axis1: int) -> "Tensor":
+        return ops.transpose(self, axis0, axis1)
 
-_LEGACY_TYPE_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-    "bool": "BoolTensor", "uint8": "ByteTensor",
-}
+    swapdims = swapaxes
+
+    def movedim(self, source: int, destination: int) -> "Tensor":
+        return ops.movedim(self, source, destination)
+
+    def select(self, dim: int, index: int) -> "Tensor":
+        return ops.select(self, dim, index)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        return ops.narrow(self, dim, start, length)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple["Tensor", ...]:
+        return ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        return ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
+        return ops.unbind(self, dim)
+
 
 _OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
 

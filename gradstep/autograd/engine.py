@@ -1,120 +1,122 @@
 """Backpropagation: walk the graph from the loss back to every leaf, applying the chain rule.
 
-The forward pass recorded, for every result, the ``Function`` that made it and that
-function's inputs. The backward pass visits those functions in reverse topological order
-(every function after all the functions that used its output), so that when a function is
-reached, ∂L/∂(its output) is complete: the sum over every path from the loss.
+The forward pass recorded, for every result, the ``Function`` node that made it, linked to
+the nodes that made its inputs. The backward pass visits those nodes in reverse topological
+order (every node after all the nodes that used its output), so that when a node is
+reached, ∂L/∂(its output) is complete: the sum over every path from the loss. At a leaf the
+walk ends in the leaf's ``AccumulateGrad`` node, whose gradient goes to ``leaf.grad``.
+
+With ``create_graph=True`` the walk runs with the graph recording, on tensors instead of
+arrays: the gradients it returns have a history of their own and can be differentiated again.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
-from .. import _tensor
-from .function import Function, unbroadcast
+from .. import _dtype, _tensor
+from .function import FREED_MESSAGE, AccumulateGrad, Function, edge, unbroadcast
+from .grad_mode import set_grad_enabled
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
 
 def topological_order(roots: Iterable[Function]) -> list[Function]:
-    """Every function reachable from ``roots``, each after the functions it takes input from.
+    """Every node reachable from ``roots``, each after the nodes it takes input from.
 
     An explicit stack instead of recursion, so a chain of 100,000 ops is no problem.
     """
     order: list[Function] = []
     visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(fn, False) for fn in roots]
+    stack: list[tuple[Function, bool]] = [(node, False) for node in roots]
     while stack:
-        fn, inputs_done = stack.pop()
+        node, inputs_done = stack.pop()
         if inputs_done:
-            order.append(fn)
+            order.append(node)
             continue
-        if id(fn) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(fn))
-        stack.append((fn, True))
-        for tensor in fn.inputs:
-            parent = tensor.grad_fn
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node.next_nodes:
             if parent is not None and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
 
-def functions_leading_to(order: list[Function], targets: Sequence["Tensor"]) -> set[Function]:
-    """The functions of ``order`` whose backward brings a gradient closer to one of ``targets``.
+def nodes_leading_to(order: list[Function], targets: set[Function]) -> set[Function]:
+    """The nodes of ``order`` whose backward brings a gradient closer to one of ``targets``.
 
     ``autograd.grad`` runs only these, as PyTorch does: the rest of the graph is neither
     computed nor freed.
     """
-    target_ids = {id(t) for t in targets}
-    # Functions whose output gradient is needed: those that made a target, and (below) those
-    # leading to one. ``order`` puts every function after the functions it takes input from.
-    needed = {t.grad_fn for t in targets if t.grad_fn is not None}
     leading: set[Function] = set()
-    for fn in order:
-        if any(id(t) in target_ids or t.grad_fn in needed for t in fn.inputs if t.requires_grad):
-            leading.add(fn)
-            needed.add(fn)
+    for node in order:  # inputs' nodes come first
+        if any(parent in targets or parent in leading for parent in node.next_nodes if parent is not None):
+            leading.add(node)
     return leading
+
+
+def _fit(grad: Any, node: Function) -> Any:
+    """``grad`` summed to the shape and cast to the dtype of the node's output."""
+    shape, dtype = node.output_meta
+    if isinstance(grad, _tensor.Tensor):
+        if grad._array.dtype != dtype:
+            grad = grad.to(_dtype.from_numpy_dtype(dtype))
+    else:
+        grad = np.asarray(grad)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype)
+    return unbroadcast(grad, shape)
 
 
 def run_backward(
     roots: Sequence["Tensor"],
-    root_grads: Sequence[np.ndarray],
+    root_grads: Sequence[Any],
     retain_graph: bool,
-    wanted: Sequence["Tensor"] = (),
-) -> tuple[dict[int, tuple["Tensor", np.ndarray]], dict[int, np.ndarray]]:
-    """Propagate ∂L/∂root to the whole graph.
+    create_graph: bool,
+    targets: set[Function] | None = None,
+) -> dict[Function, Any]:
+    """Propagate ∂L/∂root through the graph; return the gradient that reached each target node.
 
-    Returns the gradients reaching each leaf that requires grad (keyed by ``id``), and those
-    reaching the non-leaf tensors in ``wanted``; when ``wanted`` is given, only the part of
-    the graph leading to it is run.
+    Without ``targets``, the targets are every leaf's ``AccumulateGrad``. With them, only the
+    part of the graph leading to them is run.
     """
-    output_grads: dict[Function, np.ndarray] = {}
-    leaf_grads: dict[int, tuple[Tensor, np.ndarray]] = {}
-
-    def send(tensor: Tensor, grad: np.ndarray) -> None:
-        if grad.dtype != tensor._array.dtype:
-            grad = grad.astype(tensor._array.dtype)
-        grad = unbroadcast(grad, tensor._array.shape)
-        if tensor.grad_fn is None:
-            if id(tensor) in leaf_grads:
-                grad = leaf_grads[id(tensor)][1] + grad
-            leaf_grads[id(tensor)] = (tensor, grad)
-        else:
-            fn = tensor.grad_fn
-            output_grads[fn] = output_grads[fn] + grad if fn in output_grads else grad
-
+    grads: dict[Function, Any] = {}
     for root, grad in zip(roots, root_grads):
-        send(root, grad)
-
-    wanted_by_fn = {id(t.grad_fn): t for t in wanted if t.grad_fn is not None}
-    wanted_grads: dict[int, np.ndarray] = {}
-    order = topological_order(r.grad_fn for r in roots if r.grad_fn is not None)
-    to_run = functions_leading_to(order, wanted) if wanted else set(order)
-    for fn in reversed(order):
-        grad = output_grads.pop(fn, None)
-        if grad is None:
-            continue
-        if id(fn) in wanted_by_fn:
-            wanted_grads[id(wanted_by_fn[id(fn)])] = grad
-        if fn not in to_run:
-            continue
-        input_grads = fn.backward(grad)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        for tensor, input_grad in zip(fn.inputs, input_grads):
-            if input_grad is not None and tensor.requires_grad:
-                send(tensor, np.asarray(input_grad))
+        node = edge(root)
+        grads[node] = grads[node] + grad if node in grads else grad
+    order = topological_order(grads)
+    to_run = nodes_leading_to(order, targets) if targets is not None else None
+    reached: dict[Function, Any] = {}
+    with set_grad_enabled(create_graph):
+        for node in reversed(order):
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if targets is None and type(node) is AccumulateGrad or targets is not None and node in targets:
+                reached[node] = grad
+            if to_run is not None and node not in to_run or type(node) is AccumulateGrad:
+                continue
+            if node._released:
+                raise RuntimeError(FREED_MESSAGE)
+            input_grads = node.backward(grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for parent, input_grad in zip(node.next_nodes, input_grads):
+                if parent is None or input_grad is None:
+                    continue
+                input_grad = _fit(input_grad, parent)
+                grads[parent] = grads[parent] + input_grad if parent in grads else input_grad
     if not retain_graph:
-        for fn in to_run:
-            fn.release()
-    return leaf_grads, wanted_grads
+        for node in order if to_run is None else to_run:
+            node.release()
+    return reached
 
 
-def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence["Tensor | None"]) -> list[np.ndarray]:
+def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
     grads = []
     for i, (output, given) in enumerate(zip(outputs, grad_outputs)):
         if not output.requires_grad:
@@ -125,15 +127,18 @@ def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence["Tensor | No
                     f"grad can be implicitly created only for scalar outputs; this output has shape "
                     f"{tuple(output.shape)}: pass a gradient of that shape, e.g. backward(gradient=torch.ones_like(out))"
                 )
-            grads.append(np.ones_like(output._array))
-            continue
+            given = np.ones_like(output._array)
         given_array = given._array if isinstance(given, _tensor.Tensor) else np.asarray(given)
         if given_array.shape != output._array.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(given_array.shape)} "
                 f"and output[{i}] has a shape of {tuple(output._array.shape)}."
             )
-        grads.append(np.array(given_array, dtype=output._array.dtype))  # a copy: it may end up as a leaf's .grad
+        if create_graph:
+            grads.append(given if isinstance(given, _tensor.Tensor) else _tensor.Tensor._wrap(given_array))
+        else:
+            # A copy: it may end up as a leaf's .grad, to be changed in place later.
+            grads.append(np.array(given_array, dtype=output._array.dtype))
     return grads
 
 
@@ -154,35 +159,41 @@ def backward(
 ) -> None:
     """Accumulate ∂tensors/∂leaf into ``leaf.grad`` for every leaf that requires grad.
 
+    With ``inputs``, only into those tensors' ``.grad`` (leaves or not).
+
     >>> import gradstep
     >>> w = gradstep.tensor([1.0, 2.0], requires_grad=True)
     >>> (w * w).sum().backward()
     >>> w.grad
     tensor([2., 4.])
     """
-    _refuse_create_graph(create_graph)
     outputs = _as_sequence(tensors)
     given = _as_sequence(grad_tensors) or [None] * len(outputs)
     only = _as_sequence(inputs)
-    leaf_grads, _ = run_backward(outputs, _root_grads(outputs, given), bool(retain_graph), wanted=only)
-    only_ids = {id(t) for t in only}
+    retain = create_graph if retain_graph is None else retain_graph
+    targets = {edge(t): t for t in only} if only else None
+    reached = run_backward(outputs, _root_grads(outputs, given, create_graph), retain, create_graph,
+                           targets=set(targets) if targets else None)
     claimed: set[int] = set()
-    for key, (leaf, grad) in leaf_grads.items():
-        if not only_ids or key in only_ids:
-            _accumulate_grad(leaf, grad, claimed)
+    for node, grad in reached.items():
+        tensor = targets[node] if targets else node.variable
+        _accumulate_grad(tensor, grad, claimed)
 
 
-def _accumulate_grad(leaf: "Tensor", grad: np.ndarray, claimed: set[int]) -> None:
-    """``leaf.grad = grad`` the first time, ``leaf.grad += grad`` after that (gradients add up)."""
-    if leaf.grad is None:
-        # The array becomes the leaf's own .grad, to be changed in place later, unless something
+def _accumulate_grad(tensor: "Tensor", grad: Any, claimed: set[int]) -> None:
+    """``tensor.grad = grad`` the first time, ``tensor.grad += grad`` after that (gradients add up)."""
+    if isinstance(grad, _tensor.Tensor):  # create_graph: the gradient keeps its history
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        # The array becomes the tensor's own .grad, to be changed in place later, unless something
         # else may hold it too: a view of another array, or one already given to another leaf
         # (addition hands the same gradient to both of its inputs).
         shared = grad.base is not None or not grad.flags.writeable or id(grad) in claimed
         claimed.add(id(grad))
-        leaf.grad = _tensor.Tensor._wrap(grad.copy() if shared else grad)
+        tensor.grad = _tensor.Tensor._wrap(grad.copy() if shared else grad)
     else:
-        leaf.grad._array += grad
+        tensor.grad._array += grad
+        tensor.grad._version_counter.bump()
 
 
 def clear_grads(tensors: Iterable["Tensor"], set_to_none: bool = True) -> None:
@@ -197,7 +208,7 @@ def clear_grads(tensors: Iterable["Tensor"], set_to_none: bool = True) -> None:
         if set_to_none:
             tensor.grad = None
         else:
-            tensor.grad.zero_()
+            tensor.grad.detach_().zero_()
 
 
 def grad(
@@ -211,24 +222,28 @@ def grad(
 ) -> tuple["Tensor | None", ...]:
     """∂outputs/∂inputs, returned as a tuple; ``.grad`` of the inputs is left alone.
 
+    With ``create_graph=True`` the result is itself part of the graph, so it can be
+    differentiated again: a second derivative.
+
     >>> import gradstep
     >>> x = gradstep.tensor(3.0, requires_grad=True)
-    >>> gradstep.autograd.grad(x ** 2, x)
-    (tensor(6.),)
+    >>> (dy_dx,) = gradstep.autograd.grad(x ** 3, x, create_graph=True)
+    >>> dy_dx, gradstep.autograd.grad(dy_dx, x)
+    (tensor(27., grad_fn=<MulBackward0>), (tensor(18.),))
     """
-    _refuse_create_graph(create_graph)
     outputs_list = _as_sequence(outputs)
     inputs_list = _as_sequence(inputs)
     for i, tensor in enumerate(inputs_list):
         if not tensor.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     given = _as_sequence(grad_outputs) or [None] * len(outputs_list)
-    leaf_grads, wanted_grads = run_backward(
-        outputs_list, _root_grads(outputs_list, given), bool(retain_graph), wanted=inputs_list
-    )
+    retain = create_graph if retain_graph is None else retain_graph
+    nodes = [edge(t) for t in inputs_list]
+    reached = run_backward(outputs_list, _root_grads(outputs_list, given, create_graph), retain, create_graph,
+                           targets=set(nodes))
     results: list[Tensor | None] = []
-    for i, tensor in enumerate(inputs_list):
-        found = leaf_grads[id(tensor)][1] if id(tensor) in leaf_grads else wanted_grads.get(id(tensor))
+    for i, (tensor, node) in enumerate(zip(inputs_list, nodes)):
+        found = reached.get(node)
         if found is None:
             if materialize_grads:
                 found = np.zeros_like(tensor._array)
@@ -237,13 +252,8 @@ def grad(
                     f"One of the differentiated Tensors (input {i}) appears to not have been used in "
                     "the graph. Set allow_unused=True if this is the desired behavior."
                 )
-        results.append(None if found is None else _tensor.Tensor._wrap(np.array(found)))
+        if found is None or isinstance(found, _tensor.Tensor):
+            results.append(found)
+        else:
+            results.append(_tensor.Tensor._wrap(np.array(found)))
     return tuple(results)
-
-
-def _refuse_create_graph(create_graph: bool) -> None:
-    if create_graph:
-        raise NotImplementedError(
-            "create_graph=True (gradients of gradients) is not supported: gradstep's backward "
-            "computes first derivatives with NumPy arrays, outside the graph"
-        )

@@ -17,10 +17,8 @@ class Parameter(Tensor):
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         source = data if data is not None else Tensor()
-        self._array = source._array  # shares memory with data, as in PyTorch
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = False
+        self._setup(source._array)
+        self._version_counter = source._version_counter  # shares memory with data, as in PyTorch
         self.requires_grad = requires_grad
 
     def __repr__(self) -> str:

@@ -3,18 +3,22 @@ backward side by side; the functions here take tensors (and numbers) and apply t
 from .activation import log_softmax, relu, sigmoid, softmax, tanh
 from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import eq, equal, ge, gt, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
-from .conversion import cast, clone
+from .conversion import cast, clone, overwrite
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
 from .indexing import index, index_put_
 from .linalg import linear, matmul, mm
 from .reduction import all, any, argmax, argmin, max, mean, min, sum
-from .shape import cat, concat, expand, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze, view
+from .shape import (
+    cat, chunk, concat, expand, flatten, movedim, narrow, permute, reshape, select, split, squeeze, stack,
+    swapaxes, swapdims, transpose, unbind, unsqueeze, view,
+)
 
 __all__ = [
-    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "clamp", "clip", "clone", "concat",
+    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
-    "mean", "min", "minimum", "mm", "mul", "ne", "neg", "permute", "pow", "relu", "reshape", "sigmoid",
-    "softmax", "sort", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "transpose", "unique",
+    "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow", "relu", "reshape", "sigmoid",
+    "select", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "swapdims",
+    "tanh", "transpose", "unbind", "unique",
     "unsqueeze", "view", "where",
 ]

@@ -1,20 +1,25 @@
 """Activation functions: relu, sigmoid, tanh, softmax and log_softmax."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 from .operands import floating, normalize_dim
 
 
 class ReLU(Function):
+    pytorch_name = "ReluBackward0"
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.maximum(x, 0)
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad * (y > 0)  # ∂relu(x)/∂x = 1 where x > 0, else 0
 
@@ -31,7 +36,7 @@ class Sigmoid(Function):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad * y * (1 - y)  # ∂σ/∂x = σ(1 − σ)
 
@@ -42,7 +47,7 @@ class Tanh(Function):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad * (1 - y * y)  # ∂tanh/∂x = 1 − tanh²
 
@@ -57,7 +62,7 @@ class Softmax(Function):
         self.dim = dim
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         # ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so ∂L/∂xⱼ = yⱼ(gⱼ − Σᵢ gᵢyᵢ)
         return y * (grad - (grad * y).sum(axis=self.dim, keepdims=True))
@@ -73,10 +78,10 @@ class LogSoftmax(Function):
         self.dim = dim
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         # ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so ∂L/∂xⱼ = gⱼ − softmax(x)ⱼ Σᵢ gᵢ
-        return grad - np.exp(y) * grad.sum(axis=self.dim, keepdims=True)
+        return grad - backward_math.exp(y) * grad.sum(axis=self.dim, keepdims=True)
 
 
 def relu(input: Tensor) -> Tensor:

@@ -1,7 +1,8 @@
 """+ - * / ** and negation, with broadcasting.
 
 The engine sums each gradient back to its input's shape (``unbroadcast``), so the
-backward of every op here is written as if no broadcasting happened.
+backward of every op here is written as if no broadcasting happened. Each backward works
+on arrays and on tensors (see ``backward_math``), so it can be differentiated again.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 from .operands import as_dtype, broadcast_together, promoted
 
 
@@ -19,7 +21,7 @@ class Add(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x + y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         return grad, grad  # ∂(x+y)/∂x = ∂(x+y)/∂y = 1
 
 
@@ -27,17 +29,19 @@ class Sub(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x - y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         return grad, -grad  # ∂(x-y)/∂x = 1, ∂(x-y)/∂y = -1
 
 
 class Mul(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.save_for_backward(x, y)
+        # Keep only what a needed gradient uses: a value that isn't saved may change in place freely.
+        needs_x, needs_y = self.needs_input_grad
+        self.save_for_backward(y if needs_x else None, x if needs_y else None)
         return x * y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        x, y = self.saved_tensors
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        y, x = self.saved_tensors
         grad_x = grad * y if self.needs_input_grad[0] else None  # ∂(xy)/∂x = y
         grad_y = grad * x if self.needs_input_grad[1] else None  # ∂(xy)/∂y = x
         return grad_x, grad_y
@@ -45,10 +49,10 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.save_for_backward(x, y)
+        self.save_for_backward(x if self.needs_input_grad[1] else None, y)
         return x / y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
         grad_x = grad / y if self.needs_input_grad[0] else None  # ∂(x/y)/∂x = 1/y
         grad_y = -grad * x / (y * y) if self.needs_input_grad[1] else None  # ∂(x/y)/∂y = -x/y²
@@ -63,11 +67,11 @@ class Pow(Function):
         self.exponent = exponent
         return x**exponent
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
         p = self.exponent
         if p == 0:
-            return np.zeros_like(grad)
+            return backward_math.zeros_like(grad)
         return grad * p * x ** (p - 1)  # ∂(x^p)/∂x = p·x^(p-1)
 
 
@@ -77,19 +81,19 @@ class PowOfNumber(Function):
     def forward(self, x: np.ndarray, base: np.ndarray) -> np.ndarray:
         y = np.power(base, x)
         self.save_for_backward(y)
-        self.base = base
+        self.log_base = float(np.log(base))
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
-        return grad * y * np.log(self.base)  # ∂(bˣ)/∂x = bˣ·ln b
+        return grad * y * self.log_base  # ∂(bˣ)/∂x = bˣ·ln b
 
 
 class Neg(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return -x
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return -grad
 
 

@@ -1,22 +1,27 @@
 """Ops that copy a tensor or change its dtype, staying in the graph."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 
 
 class Cast(Function):
     """y = x as another dtype; the gradient goes back in x's own dtype."""
 
+    pytorch_name = "ToCopyBackward0"
+
     def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         self.input_dtype = x.dtype
         return x.astype(dtype)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad.astype(self.input_dtype)
+    def backward(self, grad: Any) -> Any:
+        return backward_math.astype(grad, self.input_dtype)
 
 
 class Clone(Function):
@@ -25,8 +30,32 @@ class Clone(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x.copy()
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return grad
+
+
+class Overwrite(Function):
+    """y = ``src``, broadcast to x's shape and cast to x's dtype: what ``x.copy_(src)`` writes.
+
+    x's old values don't reach the result, so x gets no gradient; ``src`` gets the
+    gradient of every place it was copied to (the engine sums a broadcast back).
+    """
+
+    pytorch_name = "CopyBackwards"
+
+    def forward(self, x: np.ndarray, src: np.ndarray) -> np.ndarray:
+        result = np.empty_like(x)
+        try:
+            np.copyto(result, src, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: the source of shape {list(src.shape)} can't be broadcast to the destination's "
+                f"shape {list(x.shape)}"
+            ) from None
+        return result
+
+    def backward(self, grad: Any) -> tuple[None, Any]:
+        return None, grad
 
 
 def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:
@@ -38,3 +67,8 @@ def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:
 
 def clone(input: Tensor) -> Tensor:
     return Clone.apply(input)
+
+
+def overwrite(input: Tensor, src: Tensor) -> Tensor:
+    """The values ``input.copy_(src)`` writes, computed out of place (see ``Overwrite``)."""
+    return Overwrite.apply(input, src)

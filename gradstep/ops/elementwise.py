@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 from .operands import broadcast_together, floating, promoted
 
 
@@ -16,7 +17,7 @@ class Exp(Function):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad * y  # ∂eˣ/∂x = eˣ, which the forward pass already computed
 
@@ -26,7 +27,7 @@ class Log(Function):
         self.save_for_backward(x)
         return np.log(x)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
         return grad / x  # ∂ln(x)/∂x = 1/x
 
@@ -37,7 +38,7 @@ class Sqrt(Function):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad / (2 * y)  # ∂√x/∂x = 1/(2√x)
 
@@ -47,9 +48,9 @@ class Abs(Function):
         self.save_for_backward(x)
         return np.abs(x)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
-        return grad * np.sign(x)  # ∂|x|/∂x = sign(x), taken as 0 at 0
+        return grad * backward_math.sign(x)  # ∂|x|/∂x = sign(x), taken as 0 at 0
 
 
 class Clamp(Function):
@@ -64,7 +65,7 @@ class Clamp(Function):
         self.save_for_backward(inside)
         return np.clip(x, low, high)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (inside,) = self.saved_tensors
         return grad * inside
 
@@ -76,10 +77,10 @@ class Maximum(Function):
         self.save_for_backward(x, y)
         return np.maximum(x, y)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
-        share_x = (x > y) + 0.5 * (x == y)
-        return grad * share_x.astype(grad.dtype), grad * (1 - share_x).astype(grad.dtype)
+        share_x = backward_math.astype((x > y) + 0.5 * (x == y), grad.dtype)
+        return grad * share_x, grad * (1 - share_x)
 
 
 class Where(Function):
@@ -89,10 +90,10 @@ class Where(Function):
         self.save_for_backward(condition)
         return np.where(condition, x, y)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         (condition,) = self.saved_tensors
-        zero = np.zeros((), dtype=grad.dtype)
-        return np.where(condition, grad, zero), np.where(condition, zero, grad)
+        zero = backward_math.zeros_like(grad)
+        return backward_math.where(condition, grad, zero), backward_math.where(condition, zero, grad)
 
 
 def exp(input: Tensor) -> Tensor:

@@ -6,41 +6,89 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.function import Function
+from ..autograd.in_place import change_in_place
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
 class BasicIndex(Function):
-    """y = x[index] for ints, slices, None and ``...``: no element of x is picked twice."""
+    """y = x[index] for ints, slices, None and ``...``: a view, no element of x picked twice."""
+
+    is_view = True
+
+    def forward(self, x: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
+        self.input_shape, self.index = x.shape, index
+        return x[index]
+
+    def backward(self, grad: Any) -> Any:
+        return IndexScatter.run(grad, index=self.index, shape=self.input_shape, basic=True)
+
+    def name(self) -> str:
+        return "SelectBackward0" if any(isinstance(part, int) for part in self.index) else "SliceBackward0"
+
+
+class AdvancedIndex(Function):
+    """y = x[index] with integer arrays or boolean masks: a copy.
+
+    Each element of x gets the gradient of every place it was copied to.
+    """
+
+    keeps_indices = True
+
+    pytorch_name = "IndexBackward0"
 
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
         self.input_shape, self.index = x.shape, index
         return x[index]
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
-        grad_input[self.index] = grad
-        return grad_input
+    def backward(self, grad: Any) -> Any:
+        return IndexScatter.run(grad, index=self.index, shape=self.input_shape, basic=False)
 
 
-class AdvancedIndex(Function):
-    """y = x[index] with integer arrays or boolean masks.
+class IndexScatter(Function):
+    """Zeros of ``shape`` with ``values`` added at ``index``: the backward of ``x[index]``.
 
-    Each element of x gets the gradient of every place it was copied to.
+    Its own backward is ``x[index]`` again: the gradient of each placed value is read back
+    from where it was placed.
     """
 
-    def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
-        self.input_shape = x.shape
-        self.save_for_backward(index)
-        return x[index]
+    def forward(self, values: np.ndarray, index: Any, shape: tuple[int, ...], basic: bool) -> np.ndarray:
+        self.index = index
+        placed = np.zeros(shape, dtype=values.dtype)
+        if basic:
+            placed[index] = values
+        else:
+            np.add.at(placed, index, values)  # x[[0, 0]] picks x[0] twice: gradients add up
+        return placed
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        (index,) = self.saved_tensors
-        grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
-        np.add.at(grad_input, index, grad)  # x[[0, 0]] picks x[0] twice: gradients add up
-        return grad_input
+    def backward(self, grad: Any) -> Any:
+        return grad[self.index]
+
+
+class IndexPut(Function):
+    """x with ``values`` written at an advanced ``index`` (``x[mask] = v``, ``x[[0, 2]] = v``).
+
+    The overwritten elements of x no longer matter (gradient 0 there); each value's gradient
+    is the gradient of the place it was written to.
+    """
+
+    keeps_indices = True
+
+    def forward(self, x: np.ndarray, values: np.ndarray, index: Any) -> np.ndarray:
+        self.index = index
+        kept = np.ones(x.shape, dtype=x.dtype)
+        kept[index] = 0
+        self.save_for_backward(kept)
+        result = x.copy()
+        result[index] = values
+        return result
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        (kept,) = self.saved_tensors
+        grad_x = grad * kept if self.needs_input_grad[0] else None
+        grad_values = grad[self.index] if self.needs_input_grad[1] else None
+        return grad_x, grad_values
 
 
 def _is_basic(index: Any) -> bool:
@@ -51,7 +99,7 @@ def _is_basic(index: Any) -> bool:
 def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
         array = part._array
-    elif isinstance(part, (list, np.ndarray)):
+    elif isinstance(part, (list, range, np.ndarray)):
         array = np.asarray(part)
     elif isinstance(part, bool):
         return part
@@ -73,10 +121,17 @@ def _index_part(part: Any) -> Any:
 
 
 def to_numpy_index(index: Any) -> Any:
-    """The same index with tensors replaced by their arrays, each part checked."""
-    if isinstance(index, tuple):
-        return tuple(_index_part(part) for part in index)
-    return _index_part(index)
+    """The same index with tensors replaced by their arrays, each part checked.
+
+    A basic index (ints, slices, None, ...) becomes a tuple ending in ``...``, so that NumPy
+    returns a view even where it would return a scalar (``x[0]`` of a vector).
+    """
+    if isinstance(index, list) and any(isinstance(part, (slice, list, type(None), type(Ellipsis))) for part in index):
+        index = tuple(index)  # NumPy's old reading of x[[0, slice(None)]]
+    parts = tuple(_index_part(part) for part in index) if isinstance(index, tuple) else (_index_part(index),)
+    if not _is_basic(parts):
+        return parts if isinstance(index, tuple) else parts[0]
+    return parts if Ellipsis in parts else (*parts, Ellipsis)
 
 
 def index(input: Tensor, index: Any) -> Tensor:
@@ -89,15 +144,19 @@ def index(input: Tensor, index: Any) -> Tensor:
 
 
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
-    """``input[index] = value``, in place; like the other in-place ops, outside the graph."""
-    if is_grad_enabled() and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-        raise RuntimeError(
-            "assigning into a tensor that requires grad (or from one) is not tracked by gradstep: "
-            "do it inside `with torch.no_grad():` or on .detach()ed tensors"
-        )
-    source = value._array if isinstance(value, Tensor) else value
+    """``input[index] = value``, in place: through a view for a basic index, else ``IndexPut``."""
+    numpy_index = to_numpy_index(index)
+    if not isinstance(value, Tensor):
+        value = Tensor._wrap(np.asarray(value, dtype=input._array.dtype))
+    if _is_basic(numpy_index):
+        input[index].copy_(value)  # writes through the view
+        return input
     try:
-        input._array[to_numpy_index(index)] = source
-    except (IndexError, ValueError) as error:
+        target_shape = np.empty(input._array.shape, dtype=np.bool_)[numpy_index].shape
+        values = value if value.shape == target_shape else value.expand(*target_shape)
+    except (IndexError, RuntimeError) as error:
         raise type(error)(f"{error} (assigning into a tensor of shape {tuple(input.shape)})") from None
-    return input
+    return change_in_place(
+        input, "index_put_", lambda old: IndexPut.apply(old, values.to(old.dtype), index=numpy_index), (values,),
+        write=lambda array: array.__setitem__(numpy_index, values._array),
+    )

@@ -1,6 +1,8 @@
 """Matrix products: ``matmul`` (1-D, 2-D and batched) and ``linear``, a layer's y = x Wᵀ + b."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -12,32 +14,34 @@ class MatMul(Function):
     """Z = X @ Y. With G = ∂L/∂Z: ∂L/∂X = G @ Yᵀ and ∂L/∂Y = Xᵀ @ G."""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        # A vector is a matrix with one row (on the left) or one column (on the right);
-        # the backward works with matrices and drops those dims again at the end.
+        needs_x, needs_y = self.needs_input_grad
+        self.save_for_backward(x if needs_y else None, y if needs_x else None)
         self.x_is_vector, self.y_is_vector = x.ndim == 1, y.ndim == 1
-        x = x[np.newaxis, :] if self.x_is_vector else x
-        y = y[:, np.newaxis] if self.y_is_vector else y
-        self.save_for_backward(x, y)
-        z = x @ y
-        if self.y_is_vector:
-            z = z[..., 0]
-        if self.x_is_vector:
-            z = z[..., 0, :] if not self.y_is_vector else z[..., 0]
-        return z
+        self.ndims = (x.ndim, y.ndim)
+        return x @ y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
+        # A vector is a matrix with one row (on the left) or one column (on the right);
+        # the formulas work with matrices and drop those dims again at the end.
         if self.y_is_vector:
-            grad = grad[..., np.newaxis]
+            grad = grad[..., None]
         if self.x_is_vector:
-            grad = grad[..., np.newaxis, :]
-        grad_x = grad @ y.swapaxes(-1, -2) if self.needs_input_grad[0] else None
-        grad_y = x.swapaxes(-1, -2) @ grad if self.needs_input_grad[1] else None
-        if grad_x is not None and self.x_is_vector:
-            grad_x = grad_x[..., 0, :]
-        if grad_y is not None and self.y_is_vector:
-            grad_y = grad_y[..., 0]
+            grad = grad[..., None, :]
+        grad_x = grad_y = None
+        if self.needs_input_grad[0]:
+            y_matrix = y[:, None] if self.y_is_vector else y
+            grad_x = grad @ y_matrix.swapaxes(-1, -2)
+            grad_x = grad_x[..., 0, :] if self.x_is_vector else grad_x
+        if self.needs_input_grad[1]:
+            x_matrix = x[None, :] if self.x_is_vector else x
+            grad_y = x_matrix.swapaxes(-1, -2) @ grad
+            grad_y = grad_y[..., 0] if self.y_is_vector else grad_y
         return grad_x, grad_y
+
+    def name(self) -> str:
+        names = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0", (3, 3): "BmmBackward0"}
+        return names.get(self.ndims, "MatmulBackward0")
 
 
 class Linear(Function):
@@ -47,22 +51,26 @@ class Linear(Function):
     """
 
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
-        self.save_for_backward(x, weight)
+        needs_x, needs_weight = self.needs_input_grad[:2]
+        self.save_for_backward(x if needs_weight else None, weight if needs_x else None)
         y = x @ weight.T
         if bias is not None:
             y += bias
         return y
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, grad: Any) -> tuple[Any, ...]:
         x, weight = self.saved_tensors
         grad_x = grad @ weight if self.needs_input_grad[0] else None
         # Inputs of shape (..., in) are a batch of rows: flatten the leading dims into one.
-        rows_grad, rows_x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
-        grad_weight = rows_grad.T @ rows_x if self.needs_input_grad[1] else None
+        rows_grad = grad.reshape(-1, grad.shape[-1])
+        grad_weight = rows_grad.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
         if len(self.needs_input_grad) == 2:
             return grad_x, grad_weight
         grad_bias = rows_grad.sum(axis=0) if self.needs_input_grad[2] else None
         return grad_x, grad_weight, grad_bias
+
+    def name(self) -> str:
+        return "AddmmBackward0" if len(self.needs_input_grad) == 3 else "MmBackward0"
 
 
 def _check_matmul_shapes(x: Tensor, y: Tensor) -> None:

@@ -10,25 +10,37 @@ samples and probability targets only change a.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd.function import Function
-from .activation import stable_sigmoid
+from . import backward_math
 
 # PyTorch keeps BCE's denominator x(1 − x) at least 1e-12, a constant it stores as a float32:
 # in float64 the floor is 9.999999960041972e-13, and the gradients at x = 0 or 1 show it.
 _BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
 
 
+def _weighted_sum(coefficients: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
+    """Σⱼ aᵢⱼ · log pᵢⱼ for each row; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
+    with np.errstate(invalid="ignore"):
+        terms = coefficients * log_probs
+    return np.where(coefficients != 0, terms, 0).sum(axis=1)
+
+
 class NLLLoss(Function):
     """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
 
-    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-        self.coefficients = coefficients
-        return -(coefficients * log_probs).sum(axis=1)
+    pytorch_name = "NllLossBackward0"
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return -grad[:, np.newaxis] * self.coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ
+    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        self.save_for_backward(coefficients)
+        return -_weighted_sum(coefficients, log_probs)
+
+    def backward(self, grad: Any) -> Any:
+        (coefficients,) = self.saved_tensors
+        return -grad[:, None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ
 
 
 class CrossEntropy(Function):
@@ -38,17 +50,18 @@ class CrossEntropy(Function):
     is the familiar  softmax − onehot.
     """
 
+    pytorch_name = "NllLossBackward0"
+
     def forward(self, logits: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.save_for_backward(np.exp(log_probs))
-        self.coefficients = coefficients
-        return -(coefficients * log_probs).sum(axis=1)
+        self.save_for_backward(logits, coefficients)
+        return -_weighted_sum(coefficients, log_probs)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        (probs,) = self.saved_tensors
-        a = self.coefficients
-        return grad[:, np.newaxis] * (probs * a.sum(axis=1, keepdims=True) - a)
+    def backward(self, grad: Any) -> Any:
+        logits, a = self.saved_tensors
+        probs = backward_math.softmax(logits, axis=1)  # recomputed from the input: a second derivative needs its history
+        return grad[:, None] * (probs * a.sum(axis=1, keepdims=True) - a)
 
 
 class BinaryCrossEntropy(Function):
@@ -61,10 +74,10 @@ class BinaryCrossEntropy(Function):
             log_not_p = np.maximum(np.log1p(-probs), -100)
         return -(target * log_p + (1 - target) * log_not_p)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
+    def backward(self, grad: Any) -> tuple[Any, None]:
         x, y = self.saved_tensors
         # ∂L/∂x = (x − y) / (x(1 − x)), with the denominator kept away from 0 as PyTorch does
-        return grad * (x - y) / np.maximum(x * (1 - x), _BCE_DENOMINATOR_FLOOR), None
+        return grad * (x - y) / (x * (1 - x)).clip(min=_BCE_DENOMINATOR_FLOOR), None
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -75,12 +88,11 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
-        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+        log_weight = np.ones((), logits.dtype) if pos_weight is None else 1 + (pos_weight - 1) * target
         softplus_of_minus_x = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)
-        self.save_for_backward(logits, target)
-        self.log_weight = log_weight
+        self.save_for_backward(logits, target, log_weight)
         return (1 - target) * logits + log_weight * softplus_of_minus_x
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        x, y = self.saved_tensors
-        return grad * ((1 - y) + self.log_weight * (stable_sigmoid(x) - 1)), None
+    def backward(self, grad: Any) -> tuple[Any, None]:
+        x, y, log_weight = self.saved_tensors
+        return grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1)), None

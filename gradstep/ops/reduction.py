@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 from .operands import normalize_dim, normalize_dims
 
 # What torch.max(x, dim) returns: a pair that also has names.
@@ -16,11 +17,11 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
-def _spread_back(grad: np.ndarray, dims: tuple[int, ...], keepdim: bool, shape: tuple[int, ...]) -> np.ndarray:
+def _spread_back(grad: Any, dims: tuple[int, ...], keepdim: bool, shape: tuple[int, ...]) -> Any:
     """Put the reduced dims back into ``grad`` and repeat it over them: every input got it."""
     if not keepdim:
-        grad = np.expand_dims(grad, dims)
-    return np.broadcast_to(grad, shape)
+        grad = backward_math.expand_dims(grad, dims)
+    return backward_math.broadcast_to(grad, shape)
 
 
 class Sum(Function):
@@ -28,9 +29,12 @@ class Sum(Function):
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         # ∂(Σ xᵢ)/∂xᵢ = 1: each element receives the gradient of the sum it took part in
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape)
+
+    def name(self) -> str:
+        return "SumBackward0" if len(self.dims) == len(self.input_shape) else "SumBackward1"
 
 
 class Mean(Function):
@@ -39,9 +43,12 @@ class Mean(Function):
         self.count = int(np.prod([x.shape[d] for d in dims]))
         return x.mean(axis=dims, keepdims=keepdim)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         # ∂(Σ xᵢ / n)/∂xᵢ = 1/n
         return _spread_back(grad / self.count, self.dims, self.keepdim, self.input_shape)
+
+    def name(self) -> str:
+        return "MeanBackward0" if len(self.dims) == len(self.input_shape) else "MeanBackward1"
 
 
 class Extreme(Function):
@@ -52,32 +59,52 @@ class Extreme(Function):
 
     def forward(self, x: np.ndarray, largest: bool) -> np.ndarray:
         y = x.max() if largest else x.min()
-        self.save_for_backward(x == y)
+        is_extreme = x == y
+        self.save_for_backward((is_extreme / is_extreme.sum()).astype(x.dtype))
+        self.largest = largest
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        (is_extreme,) = self.saved_tensors
-        return grad * is_extreme / is_extreme.sum()
+    def backward(self, grad: Any) -> Any:
+        (share,) = self.saved_tensors
+        return grad * share
+
+    def name(self) -> str:
+        return "MaxBackward1" if self.largest else "MinBackward1"
 
 
 class TakeAlongDim(Function):
     """The element of each row along ``dim`` that ``indices`` points at (max, min, sort).
 
-    Only the chosen element influenced the output, so only it gets a gradient.
+    Only the chosen element influenced the output, so only it gets a gradient: the
+    backward puts each gradient back where its element came from (``ScatterAlongDim``).
     """
+
+    keeps_indices = True
 
     def forward(self, x: np.ndarray, indices: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
         self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
-        indices = indices if keepdim else np.expand_dims(indices, dim)
-        self.save_for_backward(indices)
-        values = np.take_along_axis(x, indices, axis=dim)
+        self.indices = indices if keepdim else np.expand_dims(indices, dim)
+        values = np.take_along_axis(x, self.indices, axis=dim)
         return values if keepdim else values.squeeze(dim)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        (indices,) = self.saved_tensors
-        grad_input = np.zeros(self.input_shape, dtype=grad.dtype)
-        np.put_along_axis(grad_input, indices, grad if self.keepdim else np.expand_dims(grad, self.dim), self.dim)
-        return grad_input
+    def backward(self, grad: Any) -> Any:
+        rows = grad if self.keepdim else backward_math.expand_dims(grad, (self.dim,))
+        return ScatterAlongDim.run(rows, indices=self.indices, dim=self.dim, shape=self.input_shape)
+
+
+class ScatterAlongDim(Function):
+    """Zeros of ``shape`` with ``values`` placed at ``indices`` along ``dim``: TakeAlongDim's reverse."""
+
+    keeps_indices = True
+
+    def forward(self, values: np.ndarray, indices: np.ndarray, dim: int, shape: tuple[int, ...]) -> np.ndarray:
+        self.indices, self.dim = indices, dim
+        placed = np.zeros(shape, dtype=values.dtype)
+        np.put_along_axis(placed, indices, values, dim)
+        return placed
+
+    def backward(self, grad: Any) -> Any:
+        return TakeAlongDim.run(grad, indices=self.indices, dim=self.dim, keepdim=True)
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001

@@ -12,53 +12,70 @@ import numpy as np
 
 from .._tensor import Size, Tensor
 from ..autograd.function import Function, unbroadcast
+from . import backward_math
 from .operands import normalize_dim, promoted
 
 
 class Reshape(Function):
+    """The same elements in a new shape: a view of the input whenever NumPy can make one."""
+
+    is_view = True
+    pytorch_name = "ViewBackward0"
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.input_shape = x.shape
         return x.reshape(shape)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return grad.reshape(self.input_shape)
 
 
 class Permute(Function):
+    """The dims in another order (transpose, ``.T``, ``.mT``): a view."""
+
+    is_view = True
+
     def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         self.dims = dims
         return x.transpose(dims)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad.transpose(np.argsort(self.dims))  # the inverse permutation
+    def backward(self, grad: Any) -> Any:
+        return backward_math.permute(grad, tuple(np.argsort(self.dims)))  # the inverse permutation
 
 
 class Expand(Function):
+    """Size-1 dims repeated to a larger size without copying: a view (read-only, like PyTorch's)."""
+
+    is_view = True
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.input_shape = x.shape
         return np.broadcast_to(x, shape)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return unbroadcast(grad, self.input_shape)  # every copy's gradient adds up
 
 
 class Cat(Function):
     def forward(self, *xs: np.ndarray, dim: int) -> np.ndarray:
         self.dim = dim
-        self.boundaries = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        ends = np.cumsum([x.shape[dim] for x in xs])
+        self.spans = list(zip([0, *ends[:-1]], ends))
         return np.concatenate(xs, axis=dim)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.split(grad, self.boundaries, axis=self.dim))
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        before = (slice(None),) * self.dim
+        return tuple(grad[(*before, slice(start, end))] for start, end in self.spans)  # each input's own stretch
 
 
 class Stack(Function):
     def forward(self, *xs: np.ndarray, dim: int) -> np.ndarray:
-        self.dim = dim
+        self.dim, self.count = dim, len(xs)
         return np.stack(xs, axis=dim)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.moveaxis(grad, self.dim, 0))
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        before = (slice(None),) * self.dim
+        return tuple(grad[(*before, i)] for i in range(self.count))
 
 
 def _shape_argument(shape: Any) -> tuple[int, ...]:
@@ -84,7 +101,21 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(input, shape=new_shape)
 
 
-view = reshape
+def view(input: Tensor, *shape: Any) -> Tensor:
+    """Like ``reshape``, but only as a view of the same memory: an error where that needs a copy."""
+    new_shape = _shape_argument(shape)
+    probe = input._array.view()
+    try:
+        probe.shape = tuple(new_shape)  # NumPy refuses when the new shape can't share the memory
+    except AttributeError:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (shape {tuple(input.shape)} "
+            f"to {list(new_shape)}: at least one dimension spans across two contiguous subspaces). "
+            "Use .reshape(...) instead."
+        ) from None
+    except ValueError:
+        pass  # a size mismatch: reshape says so
+    return reshape(input, *shape)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -171,3 +202,68 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     parts = promoted("stack", *tensors)
     _check_same_shapes("stack", parts, skip_dim=None)
     return Stack.apply(*parts, dim=normalize_dim(dim, parts[0].ndim + 1))
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` under NumPy's name, which PyTorch accepts too."""
+    return transpose(input, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def movedim(input: Tensor, source: int, destination: int) -> Tensor:
+    """A view with dim ``source`` moved to position ``destination``."""
+    order = list(range(input.ndim))
+    order.insert(normalize_dim(destination, input.ndim), order.pop(normalize_dim(source, input.ndim)))
+    return Permute.apply(input, dims=tuple(order))
+
+
+def _along(input: Tensor, dim: int, part: Any) -> Tensor:
+    """``input[:, ..., part]`` with ``part`` at dimension ``dim``: a view."""
+    from .indexing import index
+
+    return index(input, (slice(None),) * normalize_dim(dim, input.ndim) + (part,))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed: a view."""
+    return _along(input, dim, index)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements along ``dim`` from ``start``: a view."""
+    return _along(input, dim, slice(start, start + length))
+
+
+def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of consecutive pieces along ``dim``: each of size ``split_size`` (the last may be
+    smaller), or of the sizes listed."""
+    size = input.shape[normalize_dim(dim, input.ndim)]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise RuntimeError(f"split expects split_size be positive, but got split_size={step}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                f"dimension {dim}), but got split_sizes={sizes}"
+            )
+    starts = np.cumsum([0, *sizes[:-1]])
+    return tuple(narrow(input, dim, int(start), length) for start, length in zip(starts, sizes))
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    size = input.shape[normalize_dim(dim, input.ndim)]
+    return split(input, max(-(-size // chunks), 1), dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """Every slice along ``dim``, that dim removed: views."""
+    return tuple(select(input, dim, i) for i in range(input.shape[normalize_dim(dim, input.ndim)]))
