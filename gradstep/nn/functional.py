@@ -133,12 +133,18 @@ def _weighted_nll(
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
     _check_class_range(labels, num_classes, ignore_index)
     coefficients, sample_weight = _nll_coefficients(labels, num_classes, rows._array.dtype, weight, ignore_index, label_smoothing)
-    if reduction == "mean":
-        # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients (0/0 = nan when all are ignored)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            coefficients = coefficients / sample_weight.sum()
+    total_weight = sample_weight.sum()
+    if reduction == "mean" and total_weight != 0:
+        # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients
+        coefficients = coefficients / total_weight
     losses = fused.apply(rows, coefficients=coefficients)
-    return losses.reshape(batch_shape) if reduction == "none" else losses.sum()
+    if reduction == "none":
+        return losses.reshape(batch_shape)
+    if reduction == "mean" and total_weight == 0:
+        # Nothing counted (every target ignored, or no samples): the mean is 0/0 = nan, as in
+        # PyTorch, while the gradient stays 0 — adding a constant passes it through unchanged.
+        return losses.sum() + float("nan")
+    return losses.sum()
 
 
 def nll_loss(
