@@ -86,7 +86,7 @@ class Tensor:
         self._grad_fn = grad_fn
         self._version_counter = VersionCounter()
         self._base = None  # for a view: the tensor whose memory it shares (see autograd/views.py)
-        self._view_chain = ()
+        self._view_chain = ()  # the view ops from the base to it; None for a view made under no_grad
         self._view_version = 0
         self._accumulator = None  # a weak reference to this leaf's AccumulateGrad node
 

@@ -79,6 +79,14 @@ def _check_not_a_leaf(target: "Tensor", name: str) -> None:
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
             "(Update weights inside `with torch.no_grad():`, or change .data.)"
         )
+    elif target._view_chain is None and target._base._requires_grad:
+        raise RuntimeError(
+            f"{name}: A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+            "clarify your code by moving both the view and the inplace either both inside the no_grad "
+            "block (if you don't want the inplace to be tracked) or both outside (if you want the "
+            "inplace to be tracked)."
+        )
 
 
 def _check_writable(target: "Tensor") -> None:

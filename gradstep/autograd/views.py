@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .function import Function, edge
-from .grad_mode import enable_grad
+from .grad_mode import enable_grad, is_grad_enabled
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -39,10 +39,11 @@ def track_view(view: "Tensor", source: "Tensor", op: type[Function], options: di
     if not np.may_share_memory(view._array, source._array):
         return  # the op had to copy (reshape of a non-contiguous tensor): not a view
     view._version_counter = source._version_counter
-    if source._base is None:
-        view._base, view._view_chain = source, ((op, options),)
+    view._base = source if source._base is None else source._base
+    if view._base._requires_grad and not is_grad_enabled() or source._view_chain is None:
+        view._view_chain = None  # made under no_grad: it shares memory, but no history with its base
     else:
-        view._base, view._view_chain = source._base, source._view_chain + ((op, options),)
+        view._view_chain = source._view_chain + ((op, options),)
     view._view_version = view._version_counter.value
 
 
@@ -56,7 +57,7 @@ def replay(chain: ViewChain, value: Any) -> Any:
 def refresh_history(view: "Tensor") -> None:
     """Re-derive a view's history from its base after an in-place change to their memory."""
     view._view_version = view._version_counter.value
-    if view._base._requires_grad:
+    if view._base._requires_grad and view._view_chain is not None:
         with enable_grad():
             fresh = replay(view._view_chain, view._base)
         view._grad_fn, view._requires_grad = fresh._grad_fn, True

@@ -137,14 +137,14 @@ def _weighted_nll(
     if reduction == "mean" and total_weight != 0:
         # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients
         coefficients = coefficients / total_weight
-    losses = fused.apply(rows, coefficients=coefficients)
     if reduction == "none":
-        return losses.reshape(batch_shape)
+        return fused.apply(rows, coefficients=coefficients, reduce=False).reshape(batch_shape)
+    loss = fused.apply(rows, coefficients=coefficients, reduce=True)
     if reduction == "mean" and total_weight == 0:
         # Nothing counted (every target ignored, or no samples): the mean is 0/0 = nan, as in
         # PyTorch, while the gradient stays 0 — adding a constant passes it through unchanged.
-        return losses.sum() + float("nan")
-    return losses.sum()
+        return loss + float("nan")
+    return loss
 
 
 def nll_loss(

@@ -4,6 +4,7 @@ Both compute, for each sample i, a weighted negative log-likelihood
 
     Lᵢ = −Σⱼ aᵢⱼ · log pᵢⱼ
 
+(and, with ``reduce``, their sum Σᵢ Lᵢ, so a mean or sum loss is one node, as in PyTorch)
 where the coefficients a say which log-probabilities count and how much: for a plain
 class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
 samples and probability targets only change a.
@@ -34,13 +35,14 @@ class NLLLoss(Function):
 
     pytorch_name = "NllLossBackward0"
 
-    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
         self.save_for_backward(coefficients)
-        return -_weighted_sum(coefficients, log_probs)
+        losses = -_weighted_sum(coefficients, log_probs)
+        return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
         (coefficients,) = self.saved_tensors
-        return -grad[:, None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ
+        return -grad[..., None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
 
 
 class CrossEntropy(Function):
@@ -52,16 +54,17 @@ class CrossEntropy(Function):
 
     pytorch_name = "NllLossBackward0"
 
-    def forward(self, logits: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    def forward(self, logits: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
         shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         self.save_for_backward(logits, coefficients)
-        return -_weighted_sum(coefficients, log_probs)
+        losses = -_weighted_sum(coefficients, log_probs)
+        return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
         logits, a = self.saved_tensors
         probs = backward_math.softmax(logits, axis=1)  # recomputed from the input: a second derivative needs its history
-        return grad[:, None] * (probs * a.sum(axis=1, keepdims=True) - a)
+        return grad[..., None] * (probs * a.sum(axis=1, keepdims=True) - a)
 
 
 class BinaryCrossEntropy(Function):
