@@ -9,7 +9,7 @@ from gradstep.lesson.cli import DEMOS, add_demo_command
 
 FIGURES = {
     "backprop": ["backprop_hand_vs_autograd.png"],
-    "descent": ["descent_one_step.png", "descent_learning_rates.png"],
+    "descent": ["descent_one_step.png", "descent_learning_rates.png", "descent_stability.png", "descent_newton.png"],
     "momentum": ["momentum_paths.png", "momentum_two_forms.png"],
     "batches": ["batches_loss.png"],
 }

@@ -18,7 +18,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_python_examples_run_and_print_what_the_comments_say():
     namespace: dict = {}
-    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)
+    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)[:2]
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(training, "README.md", "exec"), namespace)
     torch = namespace["torch"]
@@ -31,3 +31,18 @@ def test_python_examples_run_and_print_what_the_comments_say():
     (gradient,) = torch.autograd.grad((namespace["w"] ** 2).sum(), namespace["w"])
     assert gradient.tolist() == [1.600000023841858, -3.200000047683716]
     assert repr(gradient) == "tensor([ 1.6000, -3.2000])"
+
+
+def test_the_higher_order_example_prints_what_its_comments_say():
+    block = re.findall(r"```python\n(.*?)```", README, re.S)[2]
+    namespace: dict = {"torch": __import__("gradstep")}
+    checked = 0
+    for line in block.splitlines():
+        code, _, comment = line.partition("#")
+        expected = comment.strip()
+        if expected.startswith(("(tensor", "tensor")) and "=" not in code:
+            assert repr(eval(code, namespace)) == expected  # noqa: S307 - the README's own example
+            checked += 1
+        else:
+            exec(code, namespace)  # noqa: S102
+    assert checked == 1

@@ -37,6 +37,37 @@ def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int)
     return np.array(path)
 
 
+def newton_step(surface: Surface, w: np.ndarray) -> np.ndarray:
+    """One step of Newton's method, w ← w − H⁻¹∇L: the gradient rescaled by the curvature.
+
+    Where descent takes the same η in every direction, Newton divides each direction's
+    slope by its curvature, so on a quadratic bowl one step lands at the bottom.
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 10.0))
+        >>> np.round(newton_step(bowl, np.array([2.0, 1.0])), 12) + 0.0
+        array([0., 0.])
+    """
+    return w - np.linalg.solve(surface.hessian(w), surface.gradient(w))
+
+
+def minimum(surface: Surface, start: np.ndarray, steps: int = 20) -> np.ndarray:
+    """The bottom of a convex surface, by Newton steps from ``start`` (each squares the error)."""
+    w = np.asarray(start, dtype=np.float64)
+    for _ in range(steps):
+        w = newton_step(surface, w)
+    return w
+
+
+def loss_after_descent(surface: Surface, start: np.ndarray, learning_rates: np.ndarray, steps: int) -> np.ndarray:
+    """The loss after ``steps`` steps of descent from ``start``, for each learning rate (inf if it diverged)."""
+    finals = []
+    for lr in learning_rates:
+        path = gradient_descent(surface, start, lr, steps)
+        finals.append(surface.value(path[-1]) if len(path) == steps + 1 else np.inf)
+    return np.array(finals)
+
+
 def demo(out_dir: Path) -> list[Path]:
     """One step drawn on a real model's loss, then whole walks with four learning rates."""
     from gradstep.plots.lesson_descent import plot_learning_rates, plot_one_step
@@ -72,7 +103,38 @@ def demo(out_dir: Path) -> list[Path]:
         print(f"  {lr:>5}  {bowl.value(path[-1]):15.3g}  {verdict}")
     learning_rates = out_dir / "descent_learning_rates.png"
     plot_learning_rates(bowl, paths, learning_rates)
-    return [one_step, learning_rates]
+    return [one_step, learning_rates, *_curvature_demo(surface, out_dir)]
+
+
+def _curvature_demo(surface: Surface, out_dir: Path) -> list[Path]:
+    """Where the largest curvature puts the edge of stability, and Newton's step beside descent's."""
+    from gradstep.plots.lesson_descent import plot_newton_step, plot_stability
+
+    bottom = minimum(surface, np.zeros(2))
+    hessian = surface.hessian(bottom)
+    curvature = float(np.linalg.eigvalsh(hessian).max())
+    limit = 2 / curvature
+    print(f"\nThe curvature of the {surface.name} loss at its minimum w* = {_point(bottom)}:")
+    print(f"  Hessian ∂²L/∂w² = [[{hessian[0, 0]:.4f}, {hessian[0, 1]:.4f}], [{hessian[1, 0]:.4f}, {hessian[1, 1]:.4f}]]"
+          "   by gradstep.autograd.functional.hessian")
+    print(f"  λmax = {curvature:.4f}: near w*, descent stops converging for η > 2/λmax = {limit:.4f}")
+    start, steps = bottom + np.array([0.3, -0.2]), 100
+    learning_rates = limit * np.linspace(0.5, 1.5, 41)
+    finals = loss_after_descent(surface, start, learning_rates, steps)
+    below, above = loss_after_descent(surface, start, [0.9 * limit, 1.1 * limit], steps) - surface.value(bottom)
+    print(f"  {steps} steps from near w*: with η = 0.9·2/λmax the loss ends {below:.1e} above the minimum,"
+          f" with η = 1.1·2/λmax {above:.1e} (it bounces across the valley instead of settling)")
+    stability = out_dir / "descent_stability.png"
+    plot_stability(learning_rates, finals, limit, surface.value(bottom), stability)
+
+    w, lr = np.zeros(2), 1.0
+    by_gradient, by_newton = w - lr * surface.gradient(w), newton_step(surface, w)
+    print(f"\nFrom w = {_point(w)}: a gradient step (η = {lr}) reaches L = {surface.value(by_gradient):.4f}, "
+          f"a Newton step w − H⁻¹∇L reaches L = {surface.value(by_newton):.4f} (minimum {surface.value(bottom):.4f}):"
+          "\n  dividing each direction's slope by its curvature takes a long stride along the flat valley floor")
+    newton = out_dir / "descent_newton.png"
+    plot_newton_step(surface, w, by_gradient, by_newton, newton)
+    return [stability, newton]
 
 
 def _point(w: np.ndarray) -> str:

@@ -41,6 +41,23 @@ class Surface:
         (grad,) = gradstep.autograd.grad(self.loss(point), point)
         return grad.numpy()
 
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        """The 2 × 2 matrix of second derivatives ∂²L/∂wᵢ∂wⱼ at ``w``, by gradstep's autograd.
+
+        Its eigenvalues are the curvatures of the loss at ``w`` along its principal directions.
+
+        Example:
+            >>> QuadraticBowl(curvatures=(1.0, 4.0), angle=0.0).hessian(np.array([0.3, -2.0]))
+            array([[1., 0.],
+                   [0., 4.]])
+        """
+        point = gradstep.tensor(w, dtype=gradstep.float64)
+        return gradstep.autograd.functional.hessian(self.loss, point).numpy()
+
+    def largest_curvature(self, w: np.ndarray) -> float:
+        """λ_max, the largest eigenvalue of the Hessian at ``w``: the steepest bend of the loss there."""
+        return float(np.linalg.eigvalsh(self.hessian(w)).max())
+
     def value(self, w: np.ndarray) -> float:
         """The loss at the point ``w``, as a number."""
         with gradstep.no_grad():

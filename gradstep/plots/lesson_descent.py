@@ -82,3 +82,62 @@ def plot_learning_rates(
     loss_axes.legend()
     figure.suptitle(f"Gradient descent on a {surface.name} with different learning rates η", fontweight="bold")
     return save_figure(figure, path)
+
+
+def plot_stability(
+    learning_rates: np.ndarray,
+    final_losses: np.ndarray,
+    limit: float,
+    minimum_loss: float,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The loss left after a fixed number of descent steps, against η, with the edge η = 2/λmax marked.
+
+    Example:
+        >>> figure = plot_stability(np.array([0.5, 1.0, 1.5]), np.array([0.3, 0.2, np.inf]), 1.2, 0.1)
+        >>> figure.axes[0].get_xlabel()
+        'learning rate η'
+    """
+    figure = new_figure(7.5, 4.5)
+    axes = figure.subplots()
+    finite = np.isfinite(final_losses)
+    axes.semilogy(learning_rates[finite], final_losses[finite] - minimum_loss + 1e-16, "o-", ms=3,
+                  color="tab:blue", label="loss above the minimum after the walk")
+    if not finite.all():
+        axes.plot(learning_rates[~finite], np.full((~finite).sum(), axes.get_ylim()[1]), "x", color="tab:red",
+                  label="diverged")
+    axes.axvline(limit, color="tab:red", linestyle="--", label=f"η = 2/λmax = {limit:.3f}")
+    axes.set_xlabel("learning rate η")
+    axes.set_ylabel("L(w) − L(w*) (log scale)")
+    axes.set_title("Near the minimum, descent settles below η = 2/λmax and not above it", fontweight="bold")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return save_figure(figure, path)
+
+
+def plot_newton_step(
+    surface: Surface,
+    start: np.ndarray,
+    by_gradient: np.ndarray,
+    by_newton: np.ndarray,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """One gradient step and one Newton step from the same point.
+
+    Example:
+        >>> from gradstep.lesson.surfaces import QuadraticBowl
+        >>> w = np.array([1.0, 1.0])
+        >>> plot_newton_step(QuadraticBowl(), w, 0.9 * w, 0 * w).axes[0].get_title()
+        'A gradient step and a Newton step from the same point'
+    """
+    figure = new_figure(7.5, 6.5)
+    axes = figure.subplots()
+    draw_surface(axes, surface)
+    draw_start(axes, start)
+    for end, color, label in ((by_gradient, "tab:orange", "gradient step w − η∇L"),
+                              (by_newton, "tab:purple", "Newton step w − H⁻¹∇L")):
+        axes.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color=color, lw=2), zorder=7)
+        axes.plot(*end, "o", color=color, mec="black", ms=9, zorder=8, label=f"{label}: L = {surface.value(end):.3f}")
+    axes.set_title("A gradient step and a Newton step from the same point", fontweight="bold")
+    axes.legend(loc="upper right", framealpha=0.9)
+    return save_figure(figure, path)
