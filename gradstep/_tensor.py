@@ -417,11 +417,12 @@ class Tensor:
         """``self ← self <op> alpha·other``; without a graph to record, one NumPy ufunc in place."""
         if not _is_operand(other):
             raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
-        scaled = other if alpha == 1 else other * alpha
-        scaled_array = scaled._array if isinstance(scaled, Tensor) else scaled
+        other_array = other._array if isinstance(other, Tensor) else other
+        if alpha != 1:
+            other_array = other_array * alpha
         return change_in_place(
-            self, name, lambda old: op(old, scaled), (scaled,),
-            write=lambda array: ufunc(array, scaled_array, out=array, casting="same_kind"),
+            self, name, lambda old: op(old, other if alpha == 1 else other * alpha), (other,),
+            write=lambda array: ufunc(array, other_array, out=array, casting="same_kind"),
         )
 
     def zero_(self) -> "Tensor":

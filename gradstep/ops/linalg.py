@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from .blas_threads import use_threads_for
 from .operands import promoted
 
 
@@ -18,10 +19,13 @@ class MatMul(Function):
         self.save_for_backward(x if needs_y else None, y if needs_x else None)
         self.x_is_vector, self.y_is_vector = x.ndim == 1, y.ndim == 1
         self.ndims = (x.ndim, y.ndim)
+        self.multiply_adds = x.size * (y.size // max(y.shape[-2] if y.ndim > 1 else y.shape[0], 1))
+        use_threads_for(self.multiply_adds)
         return x @ y
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
+        use_threads_for(self.multiply_adds)
         # A vector is a matrix with one row (on the left) or one column (on the right);
         # the formulas work with matrices and drop those dims again at the end.
         if self.y_is_vector:
@@ -53,6 +57,8 @@ class Linear(Function):
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
         needs_x, needs_weight = self.needs_input_grad[:2]
         self.save_for_backward(x if needs_weight else None, weight if needs_x else None)
+        self.multiply_adds = x.size * weight.shape[0]
+        use_threads_for(self.multiply_adds)
         y = x @ weight.T
         if bias is not None:
             y += bias
@@ -60,6 +66,7 @@ class Linear(Function):
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         x, weight = self.saved_tensors
+        use_threads_for(self.multiply_adds)
         grad_x = grad @ weight if self.needs_input_grad[0] else None
         # Inputs of shape (..., in) are a batch of rows: flatten the leading dims into one.
         rows_grad = grad.reshape(-1, grad.shape[-1])
