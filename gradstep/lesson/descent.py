@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradstep.i18n import pad, translator
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
 
 ESCAPED = 1e3
@@ -37,41 +38,46 @@ def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int)
     return np.array(path)
 
 
-def demo(out_dir: Path) -> list[Path]:
-    """One step drawn on a real model's loss, then whole walks with four learning rates."""
+def demo(out_dir: Path, lang: str = "en") -> list[Path]:
+    """One step drawn on a real model's loss, then whole walks with four learning rates.
+
+    ``lang`` is the language of the printed text and the figures: "en" or "zh-CN".
+    """
     from gradstep.plots.lesson_descent import plot_learning_rates, plot_one_step
 
-    print("One step of gradient descent, w ← w − η∇L, on the loss of a logistic regression over its two weights")
+    tr = translator(lang)
+    print(tr("One step of gradient descent, w ← w − η∇L, on the loss of a logistic regression over its two weights"))
     surface = LogisticRegressionLoss.generated()
     start, lr = np.array([-3.0, 5.0]), 3.0
     gradient = surface.gradient(start)
     after = start - lr * gradient
     print(f"  w        = {_point(start)}   L(w) = {surface.value(start):.4f}")
-    print(f"  ∇L(w)    = {_point(gradient)}   by gradstep's autograd: it points uphill")
+    print(f"  ∇L(w)    = {_point(gradient)}   " + tr("by gradstep's autograd: it points uphill"))
     print(f"  η        = {lr}")
-    print(f"  w − η∇L  = {_point(after)}   L    = {surface.value(after):.4f}, lower")
+    print(f"  w − η∇L  = {_point(after)}   " + tr("L    = {loss:.4f}, lower", loss=surface.value(after)))
     one_step = out_dir / "descent_one_step.png"
-    plot_one_step(surface, start, gradient, lr, one_step)
+    plot_one_step(surface, start, gradient, lr, one_step, lang=lang)
 
     bowl = QuadraticBowl(curvatures=(1.0, 4.0))
     limit = bowl.largest_stable_lr
     examples = [
-        (0.02, "too small: crawls"),
-        (0.2, "good"),
-        (0.47, "too large: zig-zags"),
-        (0.53, f"above 2/λmax = {limit:g}: diverges"),
+        (0.02, tr("too small: crawls")),
+        (0.2, tr("good")),
+        (0.47, tr("too large: zig-zags")),
+        (0.53, tr("above 2/λmax = {limit:g}: diverges", limit=limit)),
     ]
     steps = 25
     start = np.array([-2.5, 1.5])
-    print(f"\n{steps} steps from w = {start} on a quadratic bowl with curvatures {bowl.curvatures}"
-          f" (descent diverges for η > 2/λmax = {limit:g})")
-    print(f"  {'η':>5}  {'loss at the end':>15}  verdict")
+    print("\n" + tr("{steps} steps from w = {start} on a quadratic bowl with curvatures {curvatures}"
+                    " (descent diverges for η > 2/λmax = {limit:g})",
+                    steps=steps, start=start, curvatures=bowl.curvatures, limit=limit))
+    print(f"  {'η':>5}  {pad(tr('loss at the end'), 15, '>')}  {tr('verdict')}")
     paths = {}
     for lr, verdict in examples:
-        paths[f"η = {lr}: {verdict}"] = path = gradient_descent(bowl, start, lr, steps)
+        paths[tr("η = {lr}: {verdict}", lr=lr, verdict=verdict)] = path = gradient_descent(bowl, start, lr, steps)
         print(f"  {lr:>5}  {bowl.value(path[-1]):15.3g}  {verdict}")
     learning_rates = out_dir / "descent_learning_rates.png"
-    plot_learning_rates(bowl, paths, learning_rates)
+    plot_learning_rates(bowl, paths, learning_rates, lang=lang)
     return [one_step, learning_rates]
 
 
