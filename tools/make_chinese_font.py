@@ -1,7 +1,7 @@
 """Cut the Chinese font that gradstep ships down to the characters its Chinese text uses.
 
     apt-get install fonts-noto-cjk          # Debian's Noto Sans CJK, SIL Open Font License 1.1
-    python tools/make_chinese_font.py       # writes gradstep/plots/fonts/NotoSansCJKsc-{Regular,Bold}-gradstep-subset.otf
+    python tools/make_chinese_font.py       # writes gradstep/plots/fonts/NotoSansCJKsc-*-gradstep-subset.otf
 
 Run it again after adding Chinese text: to the catalogue in ``gradstep/i18n.py``
 or to the figures of the notebooks in ``notebooks/zh-CN/``. The test

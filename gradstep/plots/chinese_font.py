@@ -18,7 +18,7 @@ FAMILY = "Noto Sans CJK SC gradstep subset"
 
 
 def add_chinese_font_fallback() -> None:
-    """Register the shipped font (regular and bold) with matplotlib and add it as the last fallback of ``font.family``.
+    """Register the shipped font (regular and bold) with matplotlib, as the last fallback of ``font.family``.
 
     Since matplotlib 3.6, ``rcParams["font.family"]`` may list several families,
     and a character missing from the first is looked for in the next. Calling
