@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from gradstep.i18n import add_lang_option, language_from_locale
 from gradstep.lesson.cli import add_demo_command
 
 class CommandError(ValueError):
@@ -63,7 +64,7 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
 # --- gradstep train ---------------------------------------------------------------
 
 # The settings that may change when a run is resumed; the others must stay as saved.
-_RESUMABLE_OPTIONS = {"epochs", "log_format", "data"}
+_RESUMABLE_OPTIONS = {"epochs", "log_format", "data", "lang"}
 
 
 def add_train_command(commands: argparse._SubParsersAction) -> None:
@@ -96,9 +97,10 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
                         "shipped with gradstep)")
     parser.add_argument("--out", metavar="DIR", help="where to write the run (default runs/YYYYmmdd-HHMMSS)")
     parser.add_argument("--resume", metavar="RUN", help="continue the run saved in this folder (or checkpoint "
-                        "file) with its settings; only --epochs, --log-format and --data may be given too")
+                        "file) with its settings; only --epochs, --log-format, --data and --lang may be given too")
     parser.add_argument("--log-format", choices=["bar", "lesson", "none"],
                         help="a progress bar, the lesson's printed lines, or nothing (default bar)")
+    add_lang_option(parser)
     parser.set_defaults(run=run_train)
 
 
@@ -128,7 +130,8 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"{verb} on the {config.engine} engine: {epochs}, writing to {out_dir}")
     try:
         metrics = train_lesson(config, out_dir, data_dir=given.get("data"), resume="resume" in given,
-                               log_format=given.get("log_format", "bar"))
+                               log_format=given.get("log_format", "bar"),
+                               lang=given.get("lang") or language_from_locale())
     except KeyboardInterrupt:
         print(f"\nInterrupted. Continue where it stopped with: gradstep train --resume {out_dir}", file=sys.stderr)
         return 130

@@ -22,12 +22,14 @@ gives the matrix form Xᵀ(σ − y) / N. With a sum instead of a mean, drop the
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+
+from gradstep.i18n import display_width, pad, translator
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -135,11 +137,15 @@ def autograd_gradients(
     return [grad.numpy() for grad in engine.autograd.grad(loss, parameters)]
 
 
-def demo(out_dir: Path) -> list[Path]:
-    """Print the chain rule at work on a small example and check it against gradstep's autograd."""
+def demo(out_dir: Path, lang: str = "en") -> list[Path]:
+    """Print the chain rule at work on a small example and check it against gradstep's autograd.
+
+    ``lang`` is the language of the printed text and the figure: "en" or "zh-CN".
+    """
     import gradstep
     from gradstep.plots.lesson_backprop import plot_hand_vs_autograd
 
+    tr = translator(lang)
     # Round numbers, so that the printed products can be checked with a calculator.
     inputs = np.array([[0.5, 1.0, -1.5], [-1.0, 0.5, 2.0], [1.5, -0.5, 0.5], [-0.5, -1.0, -1.0]])
     labels = np.array([[1.0], [0.0], [1.0], [0.0]])
@@ -147,77 +153,83 @@ def demo(out_dir: Path) -> list[Path]:
     hidden_weights = np.array([[0.3, -0.6], [0.8, 0.2], [-0.5, 0.4]])
     output_weights = np.array([[1.2], [-0.7]])
     count = len(inputs)
+    by_hand, by_autograd = pad(tr("by hand"), 8), pad(tr("autograd"), 8)
 
-    print("Backpropagation by hand, checked against autograd")
-    print(f"Data: X has {count} samples (rows) of 3 inputs, labels y = {labels.ravel()}")
-    print(f"Loss: binary cross-entropy averaged over the {count} samples\n")
+    print(tr("Backpropagation by hand, checked against autograd"))
+    print(tr("Data: X has {count} samples (rows) of 3 inputs, labels y = {labels}",
+             count=count, labels=labels.ravel()))
+    print(tr("Loss: binary cross-entropy averaged over the {count} samples", count=count) + "\n")
     print("X =", _matrix(inputs, indent=4))
 
-    print(f"\n1. Logistic regression σ(Xw) with w = {w.ravel()}")
+    print("\n" + tr("1. Logistic regression σ(Xw) with w = {w}", w=w.ravel()))
     x, y = inputs[0], labels[0, 0]
     z = float(x @ w[:, 0])
     s = float(sigmoid(z))
-    print(f"   One weight, w[0], on sample 0: z = x·w = {z:.4f}, σ(z) = {s:.4f}, y = {y:.0f}")
+    print("   " + tr("One weight, w[0], on sample 0: z = x·w = {z:.4f}, σ(z) = {s:.4f}, y = {y:.0f}",
+                     z=z, s=s, y=y))
     _print_chain([
         ("∂L/∂σ = (σ − y) / (σ(1 − σ))", (s - y) / (s * (1 - s))),
         ("∂σ/∂z = σ(1 − σ)", s * (1 - s)),
         ("∂z/∂w[0] = x[0]", x[0]),
-    ], f"(σ − y)·x[0] = {(s - y) * x[0]:.4f}")
-    print(f"   Sample 0 adds product / N = {(s - y) * x[0] / count:.4f} to ∂L/∂w[0]; each other sample adds its own.")
+    ], f"(σ − y)·x[0] = {(s - y) * x[0]:.4f}", tr)
+    print("   " + tr("Sample 0 adds product / N = {share:.4f} to ∂L/∂w[0]; each other sample adds its own.",
+                     share=(s - y) * x[0] / count))
     hand = logistic_regression_gradient(inputs, labels, w)
-    print("\n   All weights and samples at once, ∂L/∂w = Xᵀ(σ − y) / N:")
+    print("\n   " + tr("All weights and samples at once, ∂L/∂w = Xᵀ(σ − y) / N:"))
     print("   σ − y =", _matrix(sigmoid(inputs @ w) - labels, indent=11))
-    print("   by hand  =", _matrix(hand.T, indent=14))
+    print(f"   {by_hand} =", _matrix(hand.T, indent=14))
     (auto,) = autograd_gradients(gradstep, inputs, labels, [w])
-    print("   autograd =", _matrix(auto.T, indent=14))
-    print(f"   max |difference| = {np.abs(hand - auto).max():.1e}")
+    print(f"   {by_autograd} =", _matrix(auto.T, indent=14))
+    print("   " + tr("max |difference| = {difference:.1e}", difference=np.abs(hand - auto).max()))
 
-    print("\n2. Two-layer network: σ⁽¹⁾ = σ(X w⁽⁰→¹⁾), σ⁽²⁾ = σ(σ⁽¹⁾ w⁽¹→²⁾)")
+    print("\n" + tr("2. Two-layer network: σ⁽¹⁾ = σ(X w⁽⁰→¹⁾), σ⁽²⁾ = σ(σ⁽¹⁾ w⁽¹→²⁾)"))
     print("   w⁽⁰→¹⁾ =", _matrix(hidden_weights, indent=12))
     print("   w⁽¹→²⁾ =", _matrix(output_weights, indent=12))
     grads = two_layer_gradients(inputs, labels, hidden_weights, output_weights)
     h, s, y = grads.hidden[0], grads.output[0, 0], labels[0, 0]
-    print(f"   Sample 0: σ⁽¹⁾ = {h.round(4)}, σ⁽²⁾ = {s:.4f}, y = {y:.0f}")
-    print("   An output weight, w⁽¹→²⁾[0]: the same three factors, with σ⁽¹⁾ as the input")
+    print("   " + tr("Sample 0: σ⁽¹⁾ = {hidden}, σ⁽²⁾ = {s:.4f}, y = {y:.0f}", hidden=h.round(4), s=s, y=y))
+    print("   " + tr("An output weight, w⁽¹→²⁾[0]: the same three factors, with σ⁽¹⁾ as the input"))
     _print_chain([
         ("∂L/∂σ⁽²⁾ = (σ⁽²⁾ − y) / (σ⁽²⁾(1 − σ⁽²⁾))", (s - y) / (s * (1 - s))),
         ("∂σ⁽²⁾/∂z⁽²⁾ = σ⁽²⁾(1 − σ⁽²⁾)", s * (1 - s)),
         ("∂z⁽²⁾/∂w⁽¹→²⁾[0] = σ⁽¹⁾[0]", h[0]),
-    ], f"(σ⁽²⁾ − y)·σ⁽¹⁾[0] = {(s - y) * h[0]:.4f}")
-    print("   A hidden weight, w⁽⁰→¹⁾[0, 0]: the error goes back through w⁽¹→²⁾[0] and σ⁽¹⁾[0]")
+    ], f"(σ⁽²⁾ − y)·σ⁽¹⁾[0] = {(s - y) * h[0]:.4f}", tr)
+    print("   " + tr("A hidden weight, w⁽⁰→¹⁾[0, 0]: the error goes back through w⁽¹→²⁾[0] and σ⁽¹⁾[0]"))
     _print_chain([
         ("∂L/∂σ⁽²⁾", (s - y) / (s * (1 - s))),
         ("∂σ⁽²⁾/∂z⁽²⁾", s * (1 - s)),
         ("∂z⁽²⁾/∂σ⁽¹⁾[0] = w⁽¹→²⁾[0]", output_weights[0, 0]),
         ("∂σ⁽¹⁾[0]/∂z⁽¹⁾[0] = σ⁽¹⁾[0](1 − σ⁽¹⁾[0])", h[0] * (1 - h[0])),
         ("∂z⁽¹⁾[0]/∂w⁽⁰→¹⁾[0, 0] = x[0]", inputs[0, 0]),
-    ], "(σ⁽²⁾ − y)·w⁽¹→²⁾[0]·σ⁽¹⁾[0](1 − σ⁽¹⁾[0])·x[0]")
+    ], "(σ⁽²⁾ − y)·w⁽¹→²⁾[0]·σ⁽¹⁾[0](1 − σ⁽¹⁾[0])·x[0]", tr)
     auto_hidden, auto_output = autograd_gradients(gradstep, inputs, labels, [hidden_weights, output_weights])
-    print("\n   As matrices, ∂L/∂w⁽¹→²⁾ = σ⁽¹⁾ᵀ(σ⁽²⁾ − y) / N:")
-    print("   by hand  =", _matrix(grads.output_weights.T, indent=14))
-    print("   autograd =", _matrix(auto_output.T, indent=14))
-    print("   and ∂L/∂w⁽⁰→¹⁾ = Xᵀ[((σ⁽²⁾ − y) w⁽¹→²⁾ᵀ) ⊙ σ⁽¹⁾(1 − σ⁽¹⁾)] / N:")
-    print("   by hand  =", _matrix(grads.hidden_weights, indent=14))
-    print("   autograd =", _matrix(auto_hidden, indent=14))
+    print("\n   " + tr("As matrices, ∂L/∂w⁽¹→²⁾ = σ⁽¹⁾ᵀ(σ⁽²⁾ − y) / N:"))
+    print(f"   {by_hand} =", _matrix(grads.output_weights.T, indent=14))
+    print(f"   {by_autograd} =", _matrix(auto_output.T, indent=14))
+    print("   " + tr("and ∂L/∂w⁽⁰→¹⁾ = Xᵀ[((σ⁽²⁾ − y) w⁽¹→²⁾ᵀ) ⊙ σ⁽¹⁾(1 − σ⁽¹⁾)] / N:"))
+    print(f"   {by_hand} =", _matrix(grads.hidden_weights, indent=14))
+    print(f"   {by_autograd} =", _matrix(auto_hidden, indent=14))
     difference = max(np.abs(grads.output_weights - auto_output).max(), np.abs(grads.hidden_weights - auto_hidden).max())
-    print(f"   max |difference| = {difference:.1e}")
+    print("   " + tr("max |difference| = {difference:.1e}", difference=difference))
 
     path = out_dir / "backprop_hand_vs_autograd.png"
     plot_hand_vs_autograd({
-        "w, logistic regression": (hand, auto),
-        "w⁽⁰→¹⁾, two-layer network": (grads.hidden_weights, auto_hidden),
-        "w⁽¹→²⁾, two-layer network": (grads.output_weights, auto_output),
-    }, path)
+        tr("w, logistic regression"): (hand, auto),
+        tr("w⁽⁰→¹⁾, two-layer network"): (grads.hidden_weights, auto_hidden),
+        tr("w⁽¹→²⁾, two-layer network"): (grads.output_weights, auto_output),
+    }, path, lang=lang)
     return [path]
 
 
-def _print_chain(factors: list[tuple[str, float]], simplified: str) -> None:
+def _print_chain(factors: list[tuple[str, float]], simplified: str, tr: Callable[..., str]) -> None:
     """Print each factor of a chain-rule product, then the product itself."""
-    width = max(len(name) for name, _ in factors)
+    product_name = tr("product")
+    width = max(display_width(name) for name, _ in [*factors, (product_name, 0)])
     for name, value in factors:
-        print(f"     {name:<{width}} = {value: .4f}")
+        print(f"     {pad(name, width)} = {value: .4f}")
     product = float(np.prod([value for _, value in factors]))
-    print(f"     {'product':<{width}} = {product: .4f}   (it simplifies to {simplified})")
+    simplifies = tr("(it simplifies to {formula})", formula=simplified)
+    print(f"     {pad(product_name, width)} = {product: .4f}   {simplifies}")
 
 
 def _matrix(values: np.ndarray, indent: int) -> str:

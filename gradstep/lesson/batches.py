@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradstep
+from gradstep.i18n import display_width, pad, translator
 from gradstep.utils.data import DataLoader, TensorDataset
 
 
@@ -110,28 +111,39 @@ def train_with_batch_size(
     return curve
 
 
-def demo(out_dir: Path, samples: int = 2000, epochs: int = 4, lr: float = 0.02) -> list[Path]:
-    """Full-batch, mini-batch and single-sample training of one network on the same images."""
+def demo(out_dir: Path, samples: int = 2000, epochs: int = 4, lr: float = 0.02, lang: str = "en") -> list[Path]:
+    """Full-batch, mini-batch and single-sample training of one network on the same images.
+
+    ``lang`` is the language of the printed text and the figure: "en" or "zh-CN".
+    """
     from gradstep.plots.lesson_batches import plot_batch_sizes
 
-    print_iterations_table(60000, [1, 32, 64, 128, 256, 1000, 60000])
+    tr = translator(lang)
+    print_iterations_table(60000, [1, 32, 64, 128, 256, 1000, 60000], lang)
     dataset = fashion_mnist_subset(samples)
-    print(f"\nTraining 784-32-10 on the first {samples} Fashion-MNIST images: {epochs} epochs of SGD,"
-          f" η = {lr}, the same first weights")
-    print(f"  {'batch size':>10}  {'steps per epoch':>15}  {'training seconds':>16}  {'loss at the end':>15}")
+    print("\n" + tr("Training 784-32-10 on the first {samples} Fashion-MNIST images: {epochs} epochs of SGD,"
+                    " η = {lr}, the same first weights", samples=samples, epochs=epochs, lr=lr))
+    columns = [(tr("batch size"), 10), (tr("steps per epoch"), 15), (tr("training seconds"), 16),
+               (tr("loss at the end"), 15)]
+    # Each column is as wide as its English heading, or as its translation if that is wider.
+    widths = [max(width, display_width(heading)) for heading, width in columns]
+    print("  " + "  ".join(pad(heading, width, ">") for (heading, _), width in zip(columns, widths)))
     curves = []
     for batch_size in (samples, 32, 1):
         curve = train_with_batch_size(dataset, batch_size, epochs, lr)
         curves.append(curve)
-        print(f"  {batch_size:>10}  {curve.steps_per_epoch:>15}  {curve.seconds[-1]:>16.2f}  {curve.losses[-1]:>15.4f}")
+        values = [f"{batch_size}", f"{curve.steps_per_epoch}", f"{curve.seconds[-1]:.2f}", f"{curve.losses[-1]:.4f}"]
+        print("  " + "  ".join(value.rjust(width) for value, width in zip(values, widths)))
     path = out_dir / "batches_loss.png"
-    plot_batch_sizes(curves, samples, path)
+    plot_batch_sizes(curves, samples, path, lang=lang)
     return [path]
 
 
-def print_iterations_table(samples: int, batch_sizes: Sequence[int]) -> None:
+def print_iterations_table(samples: int, batch_sizes: Sequence[int], lang: str = "en") -> None:
     """Print ⌈N / B⌉ and ⌊N / B⌋ next to what ``len(DataLoader)`` reports, for each batch size B."""
-    print(f"Iterations per epoch for N = {samples} samples: len(DataLoader(dataset, batch_size=B, drop_last=...))")
+    tr = translator(lang)
+    print(tr("Iterations per epoch for N = {samples} samples: len(DataLoader(dataset, batch_size=B, drop_last=...))",
+             samples=samples))
     print(f"  {'B':>6}  {'⌈N / B⌉':>8}  {'len(loader)':>11}  {'⌊N / B⌋':>8}  {'len(loader), drop_last=True':>27}")
     for batch_size in batch_sizes:
         print(f"  {batch_size:>6}  {math.ceil(samples / batch_size):>8}  {iterations_per_epoch(samples, batch_size):>11}"

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import gradstep
+from gradstep.i18n import display_width, pad, translator
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
 
 
@@ -83,14 +84,17 @@ MOMENTA = (0.0, 0.5, 0.9)
 """γ = 0 is plain gradient descent."""
 
 
-def walk_name(momentum: float) -> str:
-    """How the demo's tables and pictures name a walk with momentum γ.
+def walk_name(momentum: float, lang: str = "en") -> str:
+    """How the demo's tables and pictures name a walk with momentum γ, in the language ``lang``.
 
     Example:
         >>> walk_name(0.0), walk_name(0.9)
         ('plain gradient descent', 'momentum γ = 0.9')
+        >>> walk_name(0.9, lang="zh-CN")
+        '动量 γ = 0.9'
     """
-    return "plain gradient descent" if momentum == 0 else f"momentum γ = {momentum}"
+    tr = translator(lang)
+    return tr("plain gradient descent") if momentum == 0 else tr("momentum γ = {momentum}", momentum=momentum)
 
 
 @dataclass
@@ -103,10 +107,16 @@ class ValleyWalks:
     paths: dict[float, np.ndarray]
 
 
-def demo(out_dir: Path) -> list[Path]:
-    """Plain descent against momentum on two narrow valleys, and the two forms of momentum side by side."""
+def demo(out_dir: Path, lang: str = "en") -> list[Path]:
+    """Plain descent against momentum on two narrow valleys, and the two forms of momentum side by side.
+
+    ``lang`` is the language of the printed text and the figures: "en" or "zh-CN".
+    """
     from gradstep.plots.lesson_momentum import plot_momentum_paths, plot_two_forms
 
+    tr = translator(lang)
+    names = {momentum: walk_name(momentum, lang) for momentum in MOMENTA}
+    name_width = max(24, *(display_width(name) + 2 for name in names.values()))
     settings = [
         # surface, start, learning rate, steps, how far above the lowest loss counts as arrived
         (QuadraticBowl(curvatures=(1.0, 10.0)), np.array([-2.6, 0.2]), 0.02, 100, 1e-3),
@@ -119,29 +129,35 @@ def demo(out_dir: Path) -> list[Path]:
         valley = ValleyWalks(surface, lowest, lowest + margin, {
             momentum: textbook_momentum(surface, start, lr, momentum, steps) for momentum in MOMENTA})
         valleys.append(valley)
-        print(f"{surface.name.capitalize()}: η = {lr}, {steps} steps from w = {start},"
-              f" target loss {valley.target:.4f} (lowest {lowest:.4f} + {margin:g})")
-        print(f"  {'':<24}{'steps to reach the target':>27}{'loss at the end':>17}")
+        print(tr("{surface}: η = {lr}, {steps} steps from w = {start}, target loss {target:.4f}"
+                 " (lowest {lowest:.4f} + {margin:g})", surface=tr(surface.name).capitalize(), lr=lr, steps=steps,
+                 start=start, target=valley.target, lowest=lowest, margin=margin))
+        print(f"  {'':<{name_width}}{pad(tr('steps to reach the target'), 27, '>')}"
+              f"{pad(tr('loss at the end'), 17, '>')}")
         for momentum, path in valley.paths.items():
             reached = steps_to_reach(surface, path, valley.target)
-            print(f"  {walk_name(momentum):<24}{reached if reached is not None else f'not in {steps}':>27}"
+            reached_text = str(reached) if reached is not None else tr("not in {steps}", steps=steps)
+            print(f"  {pad(names[momentum], name_width)}{pad(reached_text, 27, '>')}"
                   f"{surface.value(path[-1]):>17.4f}")
         print()
     paths = out_dir / "momentum_paths.png"
-    plot_momentum_paths(valleys, paths)
+    plot_momentum_paths(valleys, names, paths, lang=lang)
 
-    print("The two forms of the momentum update, from the same start with the same η and γ:")
-    print("  textbook:            v ← γv − η∇L;  w ← w + v")
-    print("  PyTorch (optim.SGD): v ← γv + ∇L;   w ← w − ηv")
+    print(tr("The two forms of the momentum update, from the same start with the same η and γ:"))
+    forms = {tr("textbook:"): "v ← γv − η∇L;  w ← w + v", tr("PyTorch (optim.SGD):"): "v ← γv + ∇L;   w ← w − ηv"}
+    form_width = max(display_width(form) for form in forms) + 1
+    for form, update in forms.items():
+        print(f"  {pad(form, form_width)}{update}")
     drawn_momentum = MOMENTA[-1]
     drawn = []
     for valley, (surface, start, lr, steps, _) in zip(valleys, settings):
         for momentum in MOMENTA[1:]:
             pytorch_form = sgd_momentum(surface, start, lr, momentum, steps)
             difference = np.abs(valley.paths[momentum] - pytorch_form).max()
-            print(f"  {surface.name}, γ = {momentum}: largest |difference| in {steps} steps = {difference:.1e}")
+            print("  " + tr("{surface}, γ = {momentum}: largest |difference| in {steps} steps = {difference:.1e}",
+                            surface=tr(surface.name), momentum=momentum, steps=steps, difference=difference))
             if momentum == drawn_momentum:
                 drawn.append((surface, valley.paths[momentum], pytorch_form))
     two_forms = out_dir / "momentum_two_forms.png"
-    plot_two_forms(drawn, drawn_momentum, two_forms)
+    plot_two_forms(drawn, drawn_momentum, two_forms, lang=lang)
     return [paths, two_forms]

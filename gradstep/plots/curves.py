@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from gradstep.i18n import translator
 from gradstep.plots.figure import new_figure, save_figure
 
 if TYPE_CHECKING:
@@ -12,12 +13,18 @@ if TYPE_CHECKING:
     from gradstep.train import History
 
 
-def plot_curves(history: History, path: str | os.PathLike | None = None, val_label: str = "validation") -> Figure:
+def plot_curves(
+    history: History,
+    path: str | os.PathLike | None = None,
+    val_label: str | None = None,
+    lang: str = "en",
+) -> Figure:
     """Draw training and validation loss (left) and accuracy (right) against the epoch.
 
     A validation curve that turns up while the training curve keeps going down
     is the picture of overfitting. ``val_label`` names the held-out data in the
-    legend (``gradstep train`` holds out the test set, so it says "test").
+    legend (default "validation"; ``gradstep train`` holds out the test set, so
+    it says "test"). ``lang`` is the language of the text: "en" or "zh-CN".
 
     Example:
         >>> from gradstep.train import EpochRecord, History
@@ -26,21 +33,28 @@ def plot_curves(history: History, path: str | os.PathLike | None = None, val_lab
         >>> figure = plot_curves(history)
         >>> [axes.get_title() for axes in figure.axes]
         ['Loss', 'Accuracy']
+        >>> [axes.get_title() for axes in plot_curves(history, lang="zh-CN").axes]
+        ['损失', '准确率']
     """
+    tr = translator(lang)
+    labels = {"train": tr("training"), "val": val_label or tr("validation")}
     figure = new_figure(10, 4)
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     epochs = history.column("epoch")
-    for axes, metric, scale in ((loss_axes, "loss", 1), (accuracy_axes, "accuracy", 100)):
+    panels = (
+        (loss_axes, "loss", 1, tr("Loss"), tr("loss (mean per image)")),
+        (accuracy_axes, "accuracy", 100, tr("Accuracy"), tr("accuracy (%)")),
+    )
+    for axes, metric, scale, title, y_label in panels:
         for split, style in (("train", "o-"), ("val", "s--")):
             values = history.column(f"{split}_{metric}")
             if all(value is not None for value in values):
-                label = "training" if split == "train" else val_label
-                axes.plot(epochs, [value * scale for value in values], style, label=label)
-        axes.set_title(metric.capitalize())
-        axes.set_xlabel("epoch")
-        axes.set_ylabel("accuracy (%)" if metric == "accuracy" else "loss (mean per image)")
+                axes.plot(epochs, [value * scale for value in values], style, label=labels[split])
+        axes.set_title(title)
+        axes.set_xlabel(tr("epoch"))
+        axes.set_ylabel(y_label)
         axes.set_xticks(epochs)
         axes.grid(alpha=0.3)
         axes.legend()
-    figure.suptitle(f"Training history over {len(history)} epochs", fontweight="bold")
+    figure.suptitle(tr("Training history over {epochs} epochs", epochs=len(history)), fontweight="bold")
     return save_figure(figure, path)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from gradstep.plots.chinese_font import add_chinese_font_fallback
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A blank figure of the given size in inches.
+    """A blank figure of the given size in inches, able to show Chinese text.
 
     Built as a bare ``Figure`` rather than through ``pyplot``: no window system
     is involved (as with ``matplotlib.use("Agg")``), nothing piles up in pyplot's
@@ -17,6 +19,7 @@ def new_figure(width: float, height: float) -> Figure:
     """
     from matplotlib.figure import Figure
 
+    add_chinese_font_fallback()
     return Figure(figsize=(width, height), layout="constrained")
 
 

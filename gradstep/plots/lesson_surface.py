@@ -1,6 +1,7 @@
 """Drawing a loss surface over two weights, and walks across it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,11 +12,12 @@ if TYPE_CHECKING:
     from gradstep.lesson.surfaces import Surface
 
 
-def draw_surface(axes: Axes, surface: Surface, levels: int = 12) -> None:
+def draw_surface(axes: Axes, surface: Surface, tr: Callable[..., str], levels: int = 12) -> None:
     """Contour lines of ``surface``, closer together where the loss climbs faster, and its lowest point.
 
     The levels are spaced evenly in log(loss − lowest loss), so the flat floor of
-    a valley gets as many lines as its steep walls.
+    a valley gets as many lines as its steep walls. ``tr`` translates the labels
+    (see :func:`gradstep.i18n.translator`).
     """
     w1, w2, losses = surface.grid(size=120)
     lowest = losses.min()
@@ -25,11 +27,11 @@ def draw_surface(axes: Axes, surface: Surface, levels: int = 12) -> None:
     axes.contour(w1, w2, excess, levels=spaced, colors="steelblue", linewidths=0.6)
     row, column = np.unravel_index(losses.argmin(), losses.shape)
     axes.plot(w1[row, column], w2[row, column], "*", color="gold", mec="black", ms=14, zorder=5,
-              label="lowest loss")
+              label=tr("lowest loss"))
     axes.set_xlim(surface.x_range)
     axes.set_ylim(surface.y_range)
-    axes.set_xlabel("weight w1")
-    axes.set_ylabel("weight w2")
+    axes.set_xlabel(tr("weight w1"))
+    axes.set_ylabel(tr("weight w2"))
 
 
 def draw_path(axes: Axes, path: np.ndarray, label: str, color: str, **style) -> None:
@@ -37,6 +39,6 @@ def draw_path(axes: Axes, path: np.ndarray, label: str, color: str, **style) -> 
     axes.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3.5, lw=1.4, label=label, **style)
 
 
-def draw_start(axes: Axes, point: np.ndarray) -> None:
+def draw_start(axes: Axes, point: np.ndarray, tr: Callable[..., str]) -> None:
     """Where the walks begin: a black square."""
-    axes.plot(*point, "s", color="black", ms=8, zorder=6, label="start")
+    axes.plot(*point, "s", color="black", ms=8, zorder=6, label=tr("start"))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradstep.i18n import translator
 from gradstep.plots.figure import new_figure, save_figure
 
 if TYPE_CHECKING:
@@ -21,10 +22,13 @@ def plot_predictions(
     class_names: Sequence[str],
     path: str | os.PathLike | None = None,
     columns: int = 6,
+    lang: str = "en",
 ) -> Figure:
     """Show each image with its predicted and true class; wrong predictions are in red.
 
     ``images`` is a NumPy array of shape (N, 28, 28) or (N, 1, 28, 28).
+    ``class_names`` are drawn as given; ``lang`` ("en" or "zh-CN") is the
+    language of the rest of the text.
 
     Example:
         >>> images = np.zeros((2, 28, 28))
@@ -32,6 +36,7 @@ def plot_predictions(
         >>> [axes.title.get_color() for axes in figure.axes]
         ['black', 'red']
     """
+    tr = translator(lang)
     images = np.asarray(images).reshape(len(images), *np.shape(images)[-2:])
     rows = math.ceil(len(images) / columns)
     figure = new_figure(1.8 * columns, 2.1 * rows)
@@ -44,7 +49,8 @@ def plot_predictions(
         axes.set_xticks([])
         axes.set_yticks([])
         axes.set_title(
-            f"{class_names[predicted]}" if right else f"{class_names[predicted]}\n(true: {class_names[true]})",
+            class_names[predicted] if right
+            else tr("{predicted}\n(true: {true})", predicted=class_names[predicted], true=class_names[true]),
             color="black" if right else "red",
             fontsize=9,
         )
@@ -54,8 +60,8 @@ def plot_predictions(
                 spine.set_linewidth(2)
     correct = sum(int(t == p) for t, p in zip(true_labels, predicted_labels))
     figure.suptitle(
-        f"Predicted class above each image: {correct} of {len(images)} right\n"
-        "(wrong ones in red, with the true class)",
+        tr("Predicted class above each image: {correct} of {total} right\n(wrong ones in red, with the true class)",
+           correct=correct, total=len(images)),
         fontweight="bold",
     )
     return save_figure(figure, path)

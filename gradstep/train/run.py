@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gradstep.datasets import FashionMNIST
+from gradstep.i18n import translator
 from gradstep.serialization import CheckpointError
 from gradstep.train.checkpoint import TrainingCheckpoint
 from gradstep.train.evaluation import Evaluation, evaluate, predict_probabilities
@@ -43,11 +44,13 @@ def train_lesson(
     data_dir: str | os.PathLike | None = None,
     resume: bool = False,
     log_format: str = "bar",
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Train the lesson's model as ``config`` says and write the run's files to ``out_dir``.
 
     With ``resume``, training continues from ``out_dir/checkpoint.npz``. Returns
-    the metrics also written to ``metrics.json``.
+    the metrics also written to ``metrics.json``. The pictures' text is in ``lang``
+    ("en" or "zh-CN").
 
     Example:
         >>> metrics = train_lesson(LessonConfig(epochs=1, train_size=512), "runs/quick")  # doctest: +SKIP
@@ -83,7 +86,7 @@ def train_lesson(
         "versions": _versions(engine),
     }
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    _draw_pictures(model, history, test, test_set, out_dir)
+    _draw_pictures(model, history, test, test_set, out_dir, lang)
     return metrics
 
 
@@ -116,15 +119,17 @@ def _lesson_config(saved: TrainingCheckpoint, checkpoint: str | os.PathLike) -> 
         raise CheckpointError(f"{checkpoint}: holds no valid lesson settings ({error})") from error
 
 
-def _draw_pictures(model: Any, history: Any, test: Evaluation, test_set: Any, out_dir: Path) -> None:
+def _draw_pictures(model: Any, history: Any, test: Evaluation, test_set: Any, out_dir: Path, lang: str) -> None:
     from gradstep.plots import plot_confusion_matrix, plot_curves, plot_predictions
 
-    plot_curves(history, out_dir / "curves.png", val_label="test")
-    plot_confusion_matrix(test.confusion_matrix, test_set.classes, out_dir / "confusion_matrix.png")
+    tr = translator(lang)
+    class_names = [tr(name) for name in test_set.classes]
+    plot_curves(history, out_dir / "curves.png", val_label=tr("test"), lang=lang)
+    plot_confusion_matrix(test.confusion_matrix, class_names, out_dir / "confusion_matrix.png", lang=lang)
     images, labels = test_set.__getitems__(range(PREDICTION_GRID_SIZE))
     images, labels = np.asarray(images.numpy()), np.asarray(labels.numpy())
     predicted = predict_probabilities(model, images).argmax(axis=1)
-    plot_predictions(images, labels, predicted, test_set.classes, out_dir / "predictions.png")
+    plot_predictions(images, labels, predicted, class_names, out_dir / "predictions.png", lang=lang)
 
 
 def _versions(engine: Any) -> dict[str, str]:
