@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype
 from ._printing import tensor_repr
+from ._signatures import accepts_numpy_names
 from .autograd.grad_mode import is_grad_enabled
 
 
@@ -68,11 +69,11 @@ class Tensor:
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any = ()) -> None:
-        # Like torch.Tensor(data): always the default float dtype.
-        from .creation import as_array
+    def __init__(self, *args: Any) -> None:
+        # Like torch.Tensor(data) or torch.Tensor(2, 3): always the default float dtype.
+        from .creation import legacy_array
 
-        self._array = as_array(data, _dtype.default_float)
+        self._array = legacy_array(args, _dtype.default_float)
         self._requires_grad = False
         self.grad = None
         self.grad_fn = None
@@ -226,11 +227,14 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         return ops.cast(self, target)
 
-    def type(self, dtype: Any = None) -> Any:
-        """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts."""
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts.
+
+        ``dtype`` may be a dtype, a legacy type (``gradstep.LongTensor``) or its name (``'torch.LongTensor'``).
+        """
         if dtype is None:
             return f"gradstep.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
-        return self.to(dtype)
+        return self.to(_legacy_type_dtype(dtype))
 
     def cpu(self) -> "Tensor":
         return self
@@ -245,7 +249,19 @@ class Tensor:
         return self.to(_dtype.int64)
 
     def int(self) -> "Tensor":
-        return self.to(_dtype.int64)
+        return self.to(_dtype.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtype.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(_dtype.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtype.uint8)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtype.float16)
 
     def bool(self) -> "Tensor":
         return self.to(_dtype.bool_)
@@ -503,33 +519,43 @@ class Tensor:
     def tanh(self) -> "Tensor":
         return ops.tanh(self)
 
+    @accepts_numpy_names
     def softmax(self, dim: int) -> "Tensor":
         return ops.softmax(self, dim)
 
+    @accepts_numpy_names
     def log_softmax(self, dim: int) -> "Tensor":
         return ops.log_softmax(self, dim)
 
+    @accepts_numpy_names
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
         return ops.sum(self, dim, keepdim, dtype=dtype)
 
+    @accepts_numpy_names
     def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.mean(self, dim, keepdim)
 
+    @accepts_numpy_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.max(self, dim, keepdim)
 
+    @accepts_numpy_names
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.min(self, dim, keepdim)
 
+    @accepts_numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return ops.argmax(self, dim, keepdim)
 
+    @accepts_numpy_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return ops.argmin(self, dim, keepdim)
 
+    @accepts_numpy_names
     def all(self, dim: int | None = None) -> "Tensor":
         return ops.all(self, dim)
 
+    @accepts_numpy_names
     def any(self, dim: int | None = None) -> "Tensor":
         return ops.any(self, dim)
 
@@ -590,20 +616,134 @@ class Tensor:
     def permute(self, *dims: Any) -> "Tensor":
         return ops.permute(self, *dims)
 
+    @accepts_numpy_names
     def unsqueeze(self, dim: int) -> "Tensor":
         return ops.unsqueeze(self, dim)
 
+    @accepts_numpy_names
     def squeeze(self, dim: int | None = None) -> "Tensor":
         return ops.squeeze(self, dim)
 
     def expand(self, *sizes: Any) -> "Tensor":
         return ops.expand(self, *sizes)
 
+    # ---- more of PyTorch's surface: see gradstep/ops/gather_scatter.py, norm.py -------------
+    @property
+    def mT(self) -> "Tensor":
+        """The matrices in the last two dims, transposed."""
+        if self._array.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._array.ndim}-D tensor.")
+        return ops.transpose(self, -2, -1)
+
+    mH = mT  # the conjugate transpose; gradstep's numbers are real
+
+    @property
+    def H(self) -> "Tensor":
+        if self._array.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._array.ndim}-D tensor.")
+        return self.t()
+
+    def __format__(self, format_spec: str) -> str:
+        # Like PyTorch: a 0-d tensor formats as its number, so f"{loss:>7f}" works.
+        if self._array.ndim == 0:
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> "Tensor":
+        return ops.norm(self, p, dim, keepdim, dtype)
+
+    def erf(self) -> "Tensor":
+        return ops.erf(self)
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.index_select(self, dim, index)
+
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        return ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def masked_fill(self, mask: "Tensor", value: Any) -> "Tensor":
+        return ops.masked_fill(self, mask, value)
+
+    # In place: the op out of place, then copied into this tensor's memory.
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        return self.copy_(ops.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return self.copy_(ops.scatter_add(self, dim, index, src))
+
+    def index_add_(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        return self.copy_(ops.index_add(self, dim, index, source, alpha=alpha))
+
+    def masked_fill_(self, mask: "Tensor", value: Any) -> "Tensor":
+        return self.copy_(ops.masked_fill(self, mask, value))
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def nelement(self) -> int:
+        return self._array.size
+
+    def ndimension(self) -> int:
+        return self._array.ndim
+
+    # ---- new tensors like this one: its dtype unless told otherwise ----------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    # ---- devices: gradstep has the CPU only ------------------------------------------------------
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        return self.to("cuda" if device is None else device)  # raises, naming the device
+
 
 _LEGACY_TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
     "bool": "BoolTensor", "uint8": "ByteTensor",
+    "float16": "HalfTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
 }
+
+
+def _legacy_type_dtype(value: Any) -> _dtype.dtype:
+    """The dtype behind ``gradstep.LongTensor`` or ``'torch.LongTensor'``; any other dtype spec as it is."""
+    if isinstance(value, str):
+        name = value.rsplit(".", 1)[-1]
+        for dtype_name, legacy_name in _LEGACY_TYPE_NAMES.items():
+            if name == legacy_name:
+                return _dtype.to_dtype(dtype_name)
+    if isinstance(value, type) and isinstance(getattr(value, "dtype", None), _dtype.dtype):
+        return value.dtype
+    return _dtype.to_dtype(value)
 
 _OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
 

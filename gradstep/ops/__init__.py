@@ -1,12 +1,15 @@
 """Every op of the engine. Each differentiable op is a ``Function`` with its forward and
 backward side by side; the functions here take tensors (and numbers) and apply them."""
 from .activation import log_softmax, relu, sigmoid, softmax, tanh
+from .activation_variants import elu, erf, gelu, leaky_relu, silu
 from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import eq, equal, ge, gt, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
 from .conversion import cast, clone
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
+from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
 from .linalg import linear, matmul, mm
+from .norm import linalg_norm, matrix_norm, norm, vector_norm
 from .reduction import all, any, argmax, argmin, max, mean, min, sum
 from .shape import cat, concat, expand, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze, view
 
@@ -16,5 +19,6 @@ __all__ = [
     "log", "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mm", "mul", "ne", "neg", "permute", "pow", "relu", "reshape", "sigmoid",
     "softmax", "sort", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "transpose", "unique",
-    "unsqueeze", "view", "where",
+    "unsqueeze", "view", "where", "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add",
+    "index_select", "masked_fill", "scatter", "scatter_add", "linalg_norm", "matrix_norm", "norm", "vector_norm",
 ]
