@@ -73,13 +73,25 @@ def _numpy_threshold() -> int:
     return sys.maxsize if options["threshold"] == float("inf") else int(options["threshold"])
 
 
+def _shown_part(array: np.ndarray) -> np.ndarray:
+    """The elements a summarised print shows: ``edgeitems`` at each end of every long dimension."""
+    if array.size <= _numpy_threshold():
+        return array
+    edge = options["edgeitems"]
+    for axis, size in enumerate(array.shape):
+        if size > 2 * edge:
+            array = np.concatenate([array.take(range(edge), axis), array.take(range(size - edge, size), axis)], axis)
+    return array
+
+
 def tensor_repr(tensor: "Tensor") -> str:
     array = tensor._array
     prefix = "tensor("
+    shown = _shown_part(array)  # like PyTorch, the style and width follow the elements printed
     if array.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(array)}
+        formatter = {"float_kind": _float_formatter(shown)}
     elif array.dtype.kind == "b":
-        width = 5 if not array.all() else 4  # right-aligned like PyTorch: [ True, False]
+        width = 5 if not shown.all() else 4  # right-aligned like PyTorch: [ True, False]
         formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
     else:
         formatter = None
@@ -87,6 +99,7 @@ def tensor_repr(tensor: "Tensor") -> str:
         array, separator=", ", prefix=prefix, formatter=formatter, threshold=_numpy_threshold(),
         edgeitems=options["edgeitems"], max_line_width=options["linewidth"],
     )
+    body = body.replace(", ...,", ",  ...,")  # PyTorch pads the marker inside a row: [0,  ..., 9]
     extras = []
     if array.size == 0 and array.ndim > 1:
         extras.append(f"size={tuple(array.shape)}")

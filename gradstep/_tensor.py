@@ -649,24 +649,30 @@ class Tensor:
             return format(self.item(), format_spec)
         return object.__format__(self, format_spec)
 
+    @accepts_numpy_names
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> "Tensor":
         return ops.norm(self, p, dim, keepdim, dtype)
 
     def erf(self) -> "Tensor":
         return ops.erf(self)
 
+    @accepts_numpy_names
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         return ops.gather(self, dim, index)
 
+    @accepts_numpy_names
     def index_select(self, dim: int, index: "Tensor") -> "Tensor":
         return ops.index_select(self, dim, index)
 
+    @accepts_numpy_names
     def scatter(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
         return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
+    @accepts_numpy_names
     def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
         return ops.scatter_add(self, dim, index, src)
 
+    @accepts_numpy_names
     def index_add(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
         return ops.index_add(self, dim, index, source, alpha=alpha)
 
@@ -674,12 +680,15 @@ class Tensor:
         return ops.masked_fill(self, mask, value)
 
     # In place: the op out of place, then copied into this tensor's memory.
+    @accepts_numpy_names
     def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
         return self.copy_(ops.scatter(self, dim, index, src, value=value, reduce=reduce))
 
+    @accepts_numpy_names
     def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
         return self.copy_(ops.scatter_add(self, dim, index, src))
 
+    @accepts_numpy_names
     def index_add_(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
         return self.copy_(ops.index_add(self, dim, index, source, alpha=alpha))
 

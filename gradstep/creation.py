@@ -52,6 +52,8 @@ def legacy_array(args: tuple, dtype: _dtype.dtype) -> np.ndarray:
     """
     if len(args) == 1 and isinstance(args[0], Size):
         args = tuple(args[0])
+    if not args:
+        return np.zeros(0, dtype=dtype.numpy)
     if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
         return _filled(args, 0, dtype, False)._array
     if len(args) == 1:

@@ -22,7 +22,8 @@ class LinalgVectorNorm(Function):
 
     ∂y/∂xᵢ = xᵢ·|xᵢ|ᵖ⁻² / yᵖ⁻¹, which is xᵢ/y for p = 2 and sign(xᵢ) for p = 1. Where
     y = 0 (all of x is 0) the gradient is taken as 0, as in PyTorch; for p = ±∞ only the
-    largest (smallest) |xᵢ| counts, shared evenly on a tie.
+    largest (smallest) |xᵢ| counts, shared evenly on a tie; p = 0 counts the nonzero
+    elements and has no gradient.
     """
 
     def forward(self, x: np.ndarray, ord: float, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -38,8 +39,7 @@ class LinalgVectorNorm(Function):
             self.save_for_backward(np.sign(x) * chosen / chosen.sum(axis=dims, keepdims=True))
             y = y if keepdim else y.squeeze(dims)
         elif ord == 0:
-            y = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)
-            self.save_for_backward(np.zeros_like(x))  # a count of nonzeros has no slope
+            y = (x != 0).sum(axis=dims, keepdims=keepdim).astype(x.dtype)  # a count: no gradient, as in PyTorch
         elif ord == 1:
             y = magnitude.sum(axis=dims, keepdims=keepdim)
             self.save_for_backward(np.sign(x))
@@ -48,10 +48,12 @@ class LinalgVectorNorm(Function):
             self.save_for_backward(x, y)
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        if self.ord == 0:
+            return None
         saved = self.saved_tensors
         grad = grad.reshape(self.kept_shape)
-        if len(saved) == 1:  # ±∞, 0 and 1: a constant slope per element
+        if len(saved) == 1:  # ±∞ and 1: a constant slope per element
             (slope,) = saved
             return grad * slope
         x, y = saved
