@@ -208,23 +208,24 @@ def _resized_size(height: int, width: int, size: int | Sequence[int], max_size: 
     return new_height, new_width
 
 
-def _antialiased_weights(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray]:
+def _antialiased_weights(in_size: int, out_size: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """Each output pixel's source pixels and weights: PIL's and PyTorch's antialiased bilinear filter.
 
     The triangle filter 1 − |x| is widened by the scale when shrinking, so every source
-    pixel contributes; the weights of an output pixel are normalised to sum to 1.
+    pixel contributes; the weights of an output pixel are normalised to sum to 1. Computed
+    in the image's own precision, as PyTorch does, so the results agree to the last bit.
     """
-    scale = in_size / out_size
-    support = scale if scale >= 1 else 1.0
-    inverse = 1 / scale if scale >= 1 else 1.0
-    centers = scale * (np.arange(out_size) + 0.5)
-    starts = np.maximum((centers - support + 0.5).astype(np.int64), 0)
-    stops = np.minimum((centers + support + 0.5).astype(np.int64), in_size)
-    width = int((stops - starts).max())
-    taps = starts[:, np.newaxis] + np.arange(width)
-    weights = np.maximum(0.0, 1.0 - np.abs((taps - centers[:, np.newaxis] + 0.5) * inverse))
-    weights[taps >= stops[:, np.newaxis]] = 0.0
-    weights /= weights.sum(axis=1, keepdims=True)
+    one, half = dtype.type(1), dtype.type(0.5)
+    scale = dtype.type(in_size) / dtype.type(out_size)
+    support = scale if scale >= one else one
+    inverse = one / scale if scale >= one else one
+    centers = scale * (np.arange(out_size, dtype=dtype) + half)
+    starts = np.maximum((centers - support + half).astype(np.int64), 0)
+    stops = np.minimum((centers + support + half).astype(np.int64), in_size)
+    taps = starts[:, np.newaxis] + np.arange(int((stops - starts).max()))
+    distance = np.abs((taps.astype(dtype) - centers[:, np.newaxis] + half) * inverse)
+    weights = np.where((distance < one) & (taps < stops[:, np.newaxis]), one - distance, dtype.type(0)).astype(dtype)
+    weights /= np.cumsum(weights, axis=1, dtype=dtype)[:, -1:]  # the total, added up in order
     return np.minimum(taps, in_size - 1), weights
 
 
@@ -234,9 +235,11 @@ def _resample(array: np.ndarray, axis: int, out_size: int, mode: InterpolationMo
         scale = np.float32(in_size) / np.float32(out_size)  # PyTorch computes the source index in float32
         source = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64), in_size - 1)
         return np.take(array, source, axis=axis)
-    taps, weights = _antialiased_weights(in_size, out_size)
+    taps, weights = _antialiased_weights(in_size, out_size, array.dtype)
     moved = np.moveaxis(array, axis, -1)
-    resampled = (moved[..., taps] * weights.astype(array.dtype)).sum(axis=-1)
+    resampled = moved[..., taps[:, 0]] * weights[:, 0]
+    for k in range(1, taps.shape[1]):  # summed tap by tap, in PyTorch's order
+        resampled += moved[..., taps[:, k]] * weights[:, k]
     return np.moveaxis(resampled, -1, axis)
 
 
@@ -257,7 +260,8 @@ def resize(
         raise NotImplementedError("resize(): only antialias=True (torchvision's default) is implemented for bilinear")
     array = _array(image)
     working = array if array.dtype in (np.float32, np.float64) else array.astype(np.float32)
-    resized = _resample(_resample(working, -2, new_height, interpolation), -1, new_width, interpolation)
+    # Width first, then height: PyTorch's order, which decides the last bit of each value.
+    resized = _resample(_resample(working, -1, new_width, interpolation), -2, new_height, interpolation)
     if array.dtype.kind in "iu":
         resized = np.round(resized)  # round before the cast back, as torchvision does
     return _same_kind(resized.astype(array.dtype))
