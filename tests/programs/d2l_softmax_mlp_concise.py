@@ -68,10 +68,10 @@ class ScratchMLP(nn.Module):
         return H @ W2 + b2
 
 
-updater = torch.optim.SGD(params, lr=0.1)
-report("MLP from scratch accuracy", train(ScratchMLP(), loss, updater, 2), tolerance=0.1)
+updater = torch.optim.SGD(params, lr=0.3)
+report("MLP from scratch accuracy", train(ScratchMLP(), loss, updater, 5), tolerance=0.1)
 
 net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
 net.apply(init_weights)
-trainer = torch.optim.SGD(net.parameters(), lr=0.1)
-report("concise MLP accuracy", train(net, loss, trainer, 2), tolerance=0.1)
+trainer = torch.optim.SGD(net.parameters(), lr=0.3)
+report("concise MLP accuracy", train(net, loss, trainer, 5), tolerance=0.1)
