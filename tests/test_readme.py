@@ -18,7 +18,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_python_examples_run_and_print_what_the_comments_say():
     namespace: dict = {}
-    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)
+    training, first_step, beginner_imports = re.findall(r"```python\n(.*?)```", README, re.S)
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(training, "README.md", "exec"), namespace)
     torch = namespace["torch"]
@@ -31,3 +31,8 @@ def test_python_examples_run_and_print_what_the_comments_say():
     (gradient,) = torch.autograd.grad((namespace["w"] ** 2).sum(), namespace["w"])
     assert gradient.tolist() == [1.600000023841858, -3.200000047683716]
     assert repr(gradient) == "tensor([ 1.6000, -3.2000])"
+
+    imported: dict = {}
+    exec(compile(beginner_imports, "README.md", "exec"), imported)
+    assert imported["torch"].__name__ == "gradstep" and imported["torchvision"].datasets is imported["datasets"]
+    assert imported["transforms"].ToTensor and imported["DataLoader"] and imported["nn"].Linear
