@@ -10,7 +10,8 @@ either way a line says what is written where.
 >>> import tempfile
 >>> from gradstep.vision import datasets, transforms
 >>> test = datasets.FashionMNIST(tempfile.mkdtemp(), train=False, download=True, transform=transforms.ToTensor())  # doctest: +ELLIPSIS
-Copying t10k-images-idx3-ubyte.gz ...
+Copying train-images-idx3-ubyte.gz from gradstep's own copy of FashionMNIST to ...
+...
 >>> image, label = test[0]
 >>> tuple(image.shape), test.classes[label]
 ((1, 28, 28), 'Ankle boot')
