@@ -12,23 +12,32 @@ tensor([ 2., -4.])
 """
 from . import _dtype
 from ._dtype import bool_ as bool  # noqa: A001 - PyTorch's name: gradstep.bool
-from ._dtype import dtype, float32, float64, int64, promote_types, result_type, uint8
+from ._dtype import dtype, float16, float32, float64, int8, int16, int32, int64, promote_types, result_type, uint8
+from ._legacy_types import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+)
+from ._printing import set_printoptions
 from ._tensor import Size, Tensor, device
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
-    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
-    randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal, ones, ones_like, rand,
+    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, div, eq, equal, exp, flatten, ge,
-    gt, le, log, log_softmax, logical_and, logical_not, logical_or, lt, matmul, max, maximum, mean, min,
-    minimum, mm, mul, ne, neg, permute, pow, relu, reshape, sigmoid, softmax, sort, sqrt, squeeze, stack,
-    sub, sum, tanh, transpose, unique, unsqueeze, where,
+    abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, div, eq, equal, erf, exp, flatten,
+    gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, lt,
+    masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg, norm, permute, pow, relu, reshape,
+    scatter, scatter_add, sigmoid, softmax, sort, sqrt, squeeze, stack, sub, sum, tanh, transpose, unique,
+    unsqueeze, where,
 )
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from . import autograd, cuda, random  # noqa: E402
+from . import accelerator, autograd, backends, cuda, linalg, random  # noqa: E402
 
+# PyTorch's other names for its dtypes (torch.int is int32, as in C).
 long = int64
+int = int32  # noqa: A001
+short = int16
+half = float16
 float = float32  # noqa: A001
 double = float64
 
@@ -51,7 +60,7 @@ def __getattr__(name: str):
     # The toolkit's packages load on first use, so `import gradstep` stays quick.
     import importlib
 
-    if name in {"nn", "optim", "utils", "datasets", "train", "plots", "lesson"}:
+    if name in {"nn", "optim", "utils", "datasets", "vision", "train", "plots", "lesson"}:
         return importlib.import_module(f".{name}", __name__)
     if name in {"save", "load"}:
         from . import serialization

@@ -12,18 +12,22 @@ class dtype:
     """A tensor element type, e.g. ``gradstep.float32``.
 
     >>> import gradstep
-    >>> gradstep.float32.is_floating_point
-    True
+    >>> gradstep.float32.is_floating_point, gradstep.int8.itemsize
+    (True, 1)
     """
 
-    __slots__ = ("name", "numpy", "is_floating_point", "_rank")
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
 
-    def __init__(self, name: str, numpy_dtype: type, rank: int) -> None:
+    def __init__(self, name: str, numpy_dtype: type) -> None:
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy.kind == "f"
-        # Position in PyTorch's promotion lattice; for these five types it is a total order.
-        self._rank = rank
+        self.is_signed = self.numpy.kind in "if"
+        self.itemsize = self.numpy.itemsize
+
+    @property
+    def is_complex(self) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return f"gradstep.{self.name}"
@@ -32,20 +36,27 @@ class dtype:
         return to_dtype, (self.name,)  # unpickles to the one shared instance, so `is` still works
 
 
-bool_ = dtype("bool", np.bool_, 0)
-uint8 = dtype("uint8", np.uint8, 1)
-int64 = dtype("int64", np.int64, 2)
-float32 = dtype("float32", np.float32, 3)
-float64 = dtype("float64", np.float64, 4)
+bool_ = dtype("bool", np.bool_)
+uint8 = dtype("uint8", np.uint8)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+float16 = dtype("float16", np.float16)
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
 
-_BY_NUMPY = {d.numpy: d for d in (bool_, uint8, int64, float32, float64)}
-_BY_NAME = {d.name: d for d in (bool_, uint8, int64, float32, float64)}
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NUMPY = {d.numpy: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+# PyTorch's other names for the same types: torch.half is torch.float16, torch.int is torch.int32.
+_ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32, "long": int64}
 
 default_float = float32
 
 
 def from_numpy_dtype(np_dtype: np.dtype, *, source: str = "array") -> dtype:
-    """The gradstep dtype for a NumPy dtype; other integer widths become int64."""
+    """The gradstep dtype for a NumPy dtype; unsigned integers wider than 8 bits become int64."""
     found = _BY_NUMPY.get(np.dtype(np_dtype))
     if found is not None:
         return found
@@ -53,10 +64,10 @@ def from_numpy_dtype(np_dtype: np.dtype, *, source: str = "array") -> dtype:
     if kind in "iu":
         return int64
     if kind == "f":
-        return float32 if np.dtype(np_dtype).itemsize < 4 else float64
+        return float64  # float128 and friends: the widest float gradstep has
     raise TypeError(
-        f"can't make a tensor from {source} of dtype {np.dtype(np_dtype)}: "
-        "gradstep supports bool, uint8, int64, float32 and float64"
+        f"can't make a tensor from {source} of dtype {np.dtype(np_dtype)}: gradstep supports "
+        + ", ".join(d.name for d in ALL)
     )
 
 
@@ -66,12 +77,10 @@ def to_dtype(value: dtype | str | type | np.dtype | None) -> dtype | None:
         return value
     if isinstance(value, str):
         name = value.removeprefix("torch.").removeprefix("gradstep.")
-        if name in _BY_NAME:
-            return _BY_NAME[name]
-        aliases = {"float": float32, "double": float64, "long": int64}
-        if name in aliases:
-            return aliases[name]
-        raise TypeError(f"unknown dtype {value!r}")
+        found = _BY_NAME.get(name) or _ALIASES.get(name)
+        if found is None:
+            raise TypeError(f"unknown dtype {value!r}")
+        return found
     python_types = {float: float32, int: int64, bool: bool_}
     if value in python_types:
         return python_types[value]
@@ -87,8 +96,22 @@ def _category(d: dtype) -> int:
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``)."""
-    return a if a._rank >= b._rank else b
+    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``).
+
+    A higher category wins outright (int64 with float16 gives float16); within one
+    category the wider type wins, and uint8 with int8 meet at int16, which holds both.
+
+    >>> promote_types(uint8, int8)
+    gradstep.int16
+    """
+    if a is b:
+        return a
+    if _category(a) != _category(b):
+        return a if _category(a) > _category(b) else b
+    if a.is_signed != b.is_signed:  # uint8 and a signed integer
+        signed = a if a.is_signed else b
+        return signed if signed.itemsize > 1 else int16
+    return a if a.itemsize >= b.itemsize else b
 
 
 def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
@@ -152,3 +175,8 @@ _SCALAR_TYPE_NAMES = {
 def scalar_type_name(d: dtype) -> str:
     """PyTorch's name of a dtype in messages: ``Float`` for float32, ``Long`` for int64."""
     return _SCALAR_TYPE_NAMES[d.name]
+
+
+def legacy_type_name(d: dtype) -> str:
+    """The tensor type of a dtype from before dtypes existed: ``FloatTensor`` for float32."""
+    return f"{scalar_type_name(d)}Tensor"

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype
 from ._printing import tensor_repr
+from ._signatures import accepts_numpy_names
 from .autograd.in_place import change_in_place
 from .autograd.version import VersionCounter
 from .autograd.views import refresh_history
@@ -73,11 +74,11 @@ class Tensor:
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any = ()) -> None:
-        # Like torch.Tensor(data): always the default float dtype.
-        from .creation import as_array
+    def __init__(self, *args: Any) -> None:
+        # Like torch.Tensor(data) or torch.Tensor(2, 3): always the default float dtype.
+        from .creation import legacy_array
 
-        self._setup(as_array(data, _dtype.default_float))
+        self._setup(legacy_array(args, _dtype.default_float))
 
     def _setup(self, array: np.ndarray, grad_fn: Any = None) -> None:
         self._array = array
@@ -270,11 +271,14 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         return ops.cast(self, target)
 
-    def type(self, dtype: Any = None) -> Any:
-        """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts."""
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """``x.type()`` names the type as PyTorch does (``'gradstep.FloatTensor'``); ``x.type(dtype)`` converts.
+
+        ``dtype`` may be a dtype, a legacy type (``gradstep.LongTensor``) or its name (``'torch.LongTensor'``).
+        """
         if dtype is None:
-            return f"gradstep.{_dtype.scalar_type_name(self.dtype)}Tensor"
-        return self.to(dtype)
+            return f"gradstep.{_dtype.legacy_type_name(self.dtype)}"
+        return self.to(_legacy_type_dtype(dtype))
 
     def cpu(self) -> "Tensor":
         return self
@@ -289,7 +293,19 @@ class Tensor:
         return self.to(_dtype.int64)
 
     def int(self) -> "Tensor":
-        return self.to(_dtype.int64)
+        return self.to(_dtype.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(_dtype.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(_dtype.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dtype.uint8)
+
+    def half(self) -> "Tensor":
+        return self.to(_dtype.float16)
 
     def bool(self) -> "Tensor":
         return self.to(_dtype.bool_)
@@ -545,35 +561,43 @@ class Tensor:
     def tanh(self) -> "Tensor":
         return ops.tanh(self)
 
+    @accepts_numpy_names
     def softmax(self, dim: int) -> "Tensor":
         return ops.softmax(self, dim)
 
+    @accepts_numpy_names
     def log_softmax(self, dim: int) -> "Tensor":
         return ops.log_softmax(self, dim)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
-            keepdims: bool | None = None) -> "Tensor":
-        """Sum of all elements, or along ``dim``; NumPy's ``axis=``/``keepdims=`` work too, as in PyTorch."""
-        return ops.sum(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims, dtype=dtype)
+    @accepts_numpy_names
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> "Tensor":
-        return ops.mean(self, dim if axis is None else axis, keepdim if keepdims is None else keepdims)
+    @accepts_numpy_names
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.mean(self, dim, keepdim)
 
+    @accepts_numpy_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.max(self, dim, keepdim)
 
+    @accepts_numpy_names
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.min(self, dim, keepdim)
 
+    @accepts_numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return ops.argmax(self, dim, keepdim)
 
+    @accepts_numpy_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return ops.argmin(self, dim, keepdim)
 
+    @accepts_numpy_names
     def all(self, dim: int | None = None) -> "Tensor":
         return ops.all(self, dim)
 
+    @accepts_numpy_names
     def any(self, dim: int | None = None) -> "Tensor":
         return ops.any(self, dim)
 
@@ -634,9 +658,11 @@ class Tensor:
     def permute(self, *dims: Any) -> "Tensor":
         return ops.permute(self, *dims)
 
+    @accepts_numpy_names
     def unsqueeze(self, dim: int) -> "Tensor":
         return ops.unsqueeze(self, dim)
 
+    @accepts_numpy_names
     def squeeze(self, dim: int | None = None) -> "Tensor":
         return ops.squeeze(self, dim)
 
@@ -666,6 +692,126 @@ class Tensor:
     def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
         return ops.unbind(self, dim)
 
+    # ---- more of PyTorch's surface: see gradstep/ops/gather_scatter.py, norm.py -------------
+    @property
+    def mT(self) -> "Tensor":
+        """The matrices in the last two dims, transposed."""
+        if self._array.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._array.ndim}-D tensor.")
+        return ops.transpose(self, -2, -1)
+
+    mH = mT  # the conjugate transpose; gradstep's numbers are real
+
+    @property
+    def H(self) -> "Tensor":
+        if self._array.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._array.ndim}-D tensor.")
+        return self.t()
+
+    def __format__(self, format_spec: str) -> str:
+        # Like PyTorch: a 0-d tensor formats as its number, so f"{loss:>7f}" works.
+        if self._array.ndim == 0:
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    @accepts_numpy_names
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> "Tensor":
+        return ops.norm(self, p, dim, keepdim, dtype)
+
+    def erf(self) -> "Tensor":
+        return ops.erf(self)
+
+    @accepts_numpy_names
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.gather(self, dim, index)
+
+    @accepts_numpy_names
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.index_select(self, dim, index)
+
+    @accepts_numpy_names
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    @accepts_numpy_names
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return ops.scatter_add(self, dim, index, src)
+
+    @accepts_numpy_names
+    def index_add(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        return ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def masked_fill(self, mask: "Tensor", value: Any) -> "Tensor":
+        return ops.masked_fill(self, mask, value)
+
+    # In place: the op out of place, then copied into this tensor's memory.
+    @accepts_numpy_names
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        return self.copy_(ops.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    @accepts_numpy_names
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return self.copy_(ops.scatter_add(self, dim, index, src))
+
+    @accepts_numpy_names
+    def index_add_(self, dim: int, index: "Tensor", source: "Tensor", *, alpha: float = 1) -> "Tensor":
+        return self.copy_(ops.index_add(self, dim, index, source, alpha=alpha))
+
+    def masked_fill_(self, mask: "Tensor", value: Any) -> "Tensor":
+        return self.copy_(ops.masked_fill(self, mask, value))
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def nelement(self) -> int:
+        return self._array.size
+
+    def ndimension(self) -> int:
+        return self._array.ndim
+
+    # ---- new tensors like this one: its dtype unless told otherwise ----------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    # ---- devices: gradstep has the CPU only ------------------------------------------------------
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        return self.to("cuda" if device is None else device)  # raises, naming the device
+
+
+
+def _legacy_type_dtype(value: Any) -> _dtype.dtype:
+    """The dtype behind ``gradstep.LongTensor`` or ``'torch.LongTensor'``; any other dtype spec as it is."""
+    if isinstance(value, str):
+        name = value.rsplit(".", 1)[-1]
+        for dtype in _dtype.ALL:
+            if name == _dtype.legacy_type_name(dtype):
+                return dtype
+    if isinstance(value, type) and isinstance(getattr(value, "dtype", None), _dtype.dtype):
+        return value.dtype
+    return _dtype.to_dtype(value)
 
 _OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
 

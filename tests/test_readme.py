@@ -18,7 +18,9 @@ def test_readme_opens_with_the_two_commands():
 
 def test_python_examples_run_and_print_what_the_comments_say():
     namespace: dict = {}
-    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)[:2]
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    training, first_step = blocks[:2]
+    (beginner_imports,) = [block for block in blocks if "gradstep.vision" in block]
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(training, "README.md", "exec"), namespace)
     torch = namespace["torch"]
@@ -32,9 +34,14 @@ def test_python_examples_run_and_print_what_the_comments_say():
     assert gradient.tolist() == [1.600000023841858, -3.200000047683716]
     assert repr(gradient) == "tensor([ 1.6000, -3.2000])"
 
+    imported: dict = {}
+    exec(compile(beginner_imports, "README.md", "exec"), imported)
+    assert imported["torch"].__name__ == "gradstep" and imported["torchvision"].datasets is imported["datasets"]
+    assert imported["transforms"].ToTensor and imported["DataLoader"] and imported["nn"].Linear
+
 
 def test_the_higher_order_example_prints_what_its_comments_say():
-    block = re.findall(r"```python\n(.*?)```", README, re.S)[2]
+    (block,) = [block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "create_graph" in block]
     namespace: dict = {"torch": __import__("gradstep")}
     checked = 0
     for line in block.splitlines():

@@ -190,7 +190,7 @@ class SavedTensor:
         return _tensor.Tensor._wrap(self.array, grad_fn=node)
 
     def _modified_message(self, owner: Function) -> str:
-        type_name = _dtype.scalar_type_name(_dtype.from_numpy_dtype(self.array.dtype)) + "Tensor"
+        type_name = _dtype.legacy_type_name(_dtype.from_numpy_dtype(self.array.dtype))
         made_by = owner if self.is_output else self.node
         origin = f", which is output 0 of {made_by.name()}," if made_by is not None else ""
         return (

@@ -1,7 +1,7 @@
 """``gradstep.nn``: modules, layers, losses, initialisation and the functional API."""
-from . import functional, init
-from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .container import Sequential
+from . import functional, init, utils
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
@@ -10,7 +10,8 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "Linear", "Identity", "Sequential", "Flatten", "Dropout",
-    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
+    "functional", "init", "utils", "Module", "Parameter", "Linear", "Identity", "Sequential", "ModuleList",
+    "ModuleDict", "ParameterList", "ParameterDict", "Flatten", "Dropout", "ReLU", "LeakyReLU", "ELU", "GELU",
+    "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
     "CrossEntropyLoss", "NLLLoss",
 ]

@@ -10,14 +10,15 @@ import numpy as np
 from .. import ops
 from .._tensor import Tensor
 from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.activation_variants import elu, gelu, leaky_relu, silu
 from ..ops.linalg import linear
-from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, NLLLoss
+from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, MSELoss, NLLLoss
 from ..ops.operands import promoted
 from ..random import numpy_rng
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout", "one_hot", "cross_entropy",
-    "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+    "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
+    "one_hot", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -219,7 +220,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean of (input − target)²."""
     _check_reduction(reduction)
     x, y = _matching_pair(input, target, "mse_loss")
-    return _reduce((x - y) ** 2, reduction)
+    return MSELoss.apply(x, y, reduction=reduction)
 
 
 def _matching_pair(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor]:

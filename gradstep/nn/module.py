@@ -41,12 +41,41 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:  # a pre-hook may replace the inputs
+                args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            changed = hook(self, args, output)
+            if changed is not None:  # a hook may replace the output
+                output = changed
+        return output
+
+    # ---- hooks: functions called around forward, e.g. to look at activations -------------------
+    def register_forward_pre_hook(self, hook: Callable[["Module", tuple], Any]) -> "RemovableHandle":
+        """Call ``hook(module, inputs)`` before each forward; a value it returns replaces the inputs."""
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[["Module", tuple, Any], Any]) -> "RemovableHandle":
+        """Call ``hook(module, inputs, output)`` after each forward; a value it returns replaces the output.
+
+        >>> from gradstep import nn
+        >>> import gradstep
+        >>> seen = []
+        >>> handle = nn.ReLU().register_forward_hook(lambda module, inputs, output: seen.append(output.shape))
+        >>> handle.remove()
+        """
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ---- registration -----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -107,6 +136,17 @@ class Module:
 
     def add_module(self, name: str, module: "Module | None") -> None:
         self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at a dotted path, e.g. ``model.get_submodule("encoder.0")``."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})")
+            module = module._modules[part]
+        return module
 
     # ---- walking the tree -------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
@@ -262,3 +302,24 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([extra] if extra else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook away again."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: "OrderedDict[int, Any]", hook: Callable) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()

@@ -1,12 +1,15 @@
 """Every op of the engine. Each differentiable op is a ``Function`` with its forward and
 backward side by side; the functions here take tensors (and numbers) and apply them."""
 from .activation import log_softmax, relu, sigmoid, softmax, tanh
+from .activation_variants import elu, erf, gelu, leaky_relu, silu
 from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import eq, equal, ge, gt, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
 from .conversion import cast, clone, overwrite
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
+from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
 from .linalg import linear, matmul, mm
+from .norm import linalg_norm, matrix_norm, norm, vector_norm
 from .reduction import all, any, argmax, argmin, max, mean, min, sum
 from .shape import (
     cat, chunk, concat, expand, flatten, movedim, narrow, permute, reshape, select, split, squeeze, stack,
@@ -17,8 +20,9 @@ __all__ = [
     "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
-    "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow", "relu", "reshape", "sigmoid",
-    "select", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "swapdims",
-    "tanh", "transpose", "unbind", "unique",
-    "unsqueeze", "view", "where",
+    "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow",
+    "relu", "reshape", "select", "sigmoid", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum",
+    "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "view", "where",
+    "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add", "index_select", "masked_fill", "scatter",
+    "scatter_add", "linalg_norm", "matrix_norm", "norm", "vector_norm",
 ]

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .._signatures import accepts_numpy_names
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
@@ -96,9 +97,11 @@ def tanh(input: Tensor) -> Tensor:
     return Tanh.apply(floating(input))
 
 
+@accepts_numpy_names
 def softmax(input: Tensor, dim: int) -> Tensor:
     return Softmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))
 
 
+@accepts_numpy_names
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     return LogSoftmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))

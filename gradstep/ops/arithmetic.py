@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from .._signatures import accepts_out
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
@@ -97,18 +98,22 @@ class Neg(Function):
         return -grad
 
 
+@accepts_out
 def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     return Add.apply(*broadcast_together("add", input, other if alpha == 1 else other * alpha))
 
 
+@accepts_out
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     return Sub.apply(*broadcast_together("sub", input, other if alpha == 1 else other * alpha))
 
 
+@accepts_out
 def mul(input: Any, other: Any) -> Tensor:
     return Mul.apply(*broadcast_together("mul", input, other))
 
 
+@accepts_out
 def div(input: Any, other: Any) -> Tensor:
     x, y = broadcast_together("div", input, other)
     if not x.dtype.is_floating_point:  # true division of integers gives floats
@@ -116,10 +121,12 @@ def div(input: Any, other: Any) -> Tensor:
     return Div.apply(x, y)
 
 
+@accepts_out
 def neg(input: Tensor) -> Tensor:
     return Neg.apply(input)
 
 
+@accepts_out
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     """``input ** exponent`` where one of the two is a number."""
     if isinstance(exponent, Tensor) and isinstance(input, Tensor):

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .._signatures import accepts_out
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
@@ -96,22 +97,27 @@ class Where(Function):
         return backward_math.where(condition, grad, zero), backward_math.where(condition, zero, grad)
 
 
+@accepts_out
 def exp(input: Tensor) -> Tensor:
     return Exp.apply(floating(input))
 
 
+@accepts_out
 def log(input: Tensor) -> Tensor:
     return Log.apply(floating(input))
 
 
+@accepts_out
 def sqrt(input: Tensor) -> Tensor:
     return Sqrt.apply(floating(input))
 
 
+@accepts_out
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(input)
 
 
+@accepts_out
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
@@ -123,16 +129,19 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 clip = clamp
 
 
+@accepts_out
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     return Maximum.apply(*broadcast_together("maximum", input, other))
 
 
+@accepts_out
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     # min(x, y) = -max(-x, -y): the same tie rule, without a second copy of the op.
     x, y = broadcast_together("minimum", input, other)
     return -Maximum.apply(-x, -y)
 
 
+@accepts_out
 def where(condition: Tensor, input: Any, other: Any) -> Tensor:
     """Pick from ``input`` where ``condition`` is True, else from ``other``."""
     if not isinstance(condition, Tensor) or condition._array.dtype != np.bool_:

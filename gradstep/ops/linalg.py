@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .._signatures import accepts_out
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .blas_threads import use_threads_for
@@ -99,6 +100,7 @@ def _check_matmul_shapes(x: Tensor, y: Tensor) -> None:
         )
 
 
+@accepts_out
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     for name, value in (("input", input), ("other", other)):

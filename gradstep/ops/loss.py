@@ -99,3 +99,27 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(self, grad: Any) -> tuple[Any, None]:
         x, y, log_weight = self.saved_tensors
         return grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1)), None
+
+
+class MSELoss(Function):
+    """L = Σ (x − y)² / n over the elements (n = their count for a mean, 1 for a sum).
+
+    ∂L/∂x = 2(x − y)/n and ∂L/∂y = −2(x − y)/n: the error, scaled.
+    """
+
+    pytorch_name = "MseLossBackward0"
+
+    def forward(self, x: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
+        self.save_for_backward(x, y)
+        self.reduction, self.count = reduction, x.size
+        squares = (x - y) ** 2
+        if reduction == "none":
+            return squares
+        return squares.mean() if reduction == "mean" else squares.sum()
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        x, y = self.saved_tensors
+        error = x - y
+        scale = 2 / self.count if self.reduction == "mean" else 2
+        grad_x = grad * error * scale
+        return grad_x if self.needs_input_grad[0] else None, -grad_x if self.needs_input_grad[1] else None

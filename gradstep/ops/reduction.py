@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from .._signatures import accepts_numpy_names
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
@@ -107,6 +108,7 @@ class ScatterAlongDim(Function):
         return TakeAlongDim.run(grad, indices=self.indices, dim=self.dim, keepdim=True)
 
 
+@accepts_numpy_names
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
     """Sum of all elements, or along ``dim``; bool and integer tensors sum to int64."""
     target = _dtype.to_dtype(dtype)
@@ -116,6 +118,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     return Sum.apply(input, dims=dims, keepdim=keepdim, dtype=None if target is None else target.numpy)
 
 
+@accepts_numpy_names
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if not input.dtype.is_floating_point:
         raise RuntimeError(
@@ -141,11 +144,13 @@ def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     return (MaxResult if largest else MinResult)(values, Tensor._wrap(indices.astype(np.int64)))
 
 
+@accepts_numpy_names
 def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``max(x)`` → the largest element; ``max(x, dim)`` → (values, indices); ``max(x, y)`` → elementwise."""
     return _extreme(input, dim, keepdim, largest=True)
 
 
+@accepts_numpy_names
 def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """``min(x)`` → the smallest element; ``min(x, dim)`` → (values, indices); ``min(x, y)`` → elementwise."""
     return _extreme(input, dim, keepdim, largest=False)
@@ -157,21 +162,25 @@ def _arg_extreme(find: Any, input: Tensor, dim: int | None, keepdim: bool) -> Te
     return Tensor._wrap(find(input._array, axis=normalize_dim(dim, input.ndim), keepdims=keepdim).astype(np.int64))
 
 
+@accepts_numpy_names
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element along ``dim`` (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(np.argmax, input, dim, keepdim)
 
 
+@accepts_numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element along ``dim`` (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(np.argmin, input, dim, keepdim)
 
 
+@accepts_numpy_names
 def all(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A001
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._wrap(np.all(input._array, axis=axis))
 
 
+@accepts_numpy_names
 def any(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A001
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._wrap(np.any(input._array, axis=axis))

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._signatures import accepts_numpy_names, accepts_out
 from .._tensor import Size, Tensor
 from ..autograd.function import Function, unbroadcast
 from . import backward_math
@@ -140,12 +141,14 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return Permute.apply(input, dims=tuple(order))
 
 
+@accepts_numpy_names
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     axis = normalize_dim(dim, input.ndim + 1)
     shape = input.shape
     return reshape(input, (*shape[:axis], 1, *shape[axis:]))
 
 
+@accepts_numpy_names
 def squeeze(input: Tensor, dim: int | None = None) -> Tensor:
     shape = input.shape
     if dim is None:
@@ -182,6 +185,8 @@ def _check_same_shapes(name: str, tensors: Sequence[Tensor], skip_dim: int | Non
             )
 
 
+@accepts_out
+@accepts_numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors end to end along an existing dimension."""
     if not tensors:
@@ -195,6 +200,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 concat = cat
 
 
+@accepts_out
+@accepts_numpy_names
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dimension."""
     if not tensors:

@@ -21,7 +21,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
 
     Tensors are stacked along a new first dimension; Python ints become an int64 tensor
     and Python floats a float64 tensor, as in PyTorch. NumPy arrays and scalars keep their
-    dtype (other integer widths become int64, gradstep's only integer type after uint8).
+    dtype.
     """
     first = samples[0]
     if isinstance(first, Tensor):
