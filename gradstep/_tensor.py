@@ -486,7 +486,8 @@ class Tensor:
         return ops.clone(self)
 
     def contiguous(self) -> "Tensor":
-        return self
+        """Self when its elements already lie in row-major order; otherwise a copy that does (as in PyTorch)."""
+        return self if self._array.flags.c_contiguous else ops.clone(self)
 
     # ---- math and reductions: gradstep/ops ------------------------------------------------
     def add(self, other: Any, *, alpha: float = 1) -> "Tensor":
@@ -624,7 +625,8 @@ class Tensor:
     def t(self) -> "Tensor":
         if self._array.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has {self._array.ndim}")
-        return ops.transpose(self, 0, 1) if self._array.ndim == 2 else self
+        # Of a 0-d or 1-d tensor, a view that is the same tensor (not the tensor itself), as in PyTorch.
+        return ops.transpose(self, 0, 1) if self._array.ndim == 2 else ops.permute(self, *range(self._array.ndim))
 
     @property
     def T(self) -> "Tensor":

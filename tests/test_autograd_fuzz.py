@@ -46,3 +46,69 @@ def test_a_missing_error_and_a_different_version_are_reported():
     found = differences(program, ours, theirs)
     assert "error: gradstep None, PyTorch ('RuntimeError', 'boom')" in found
     assert "t0._version: gradstep 1, PyTorch 2" in found
+
+
+# ---- what the fuzzer found (fixed) --------------------------------------------------------------
+@pytest.mark.parametrize("index", ["::-1", "::0", "1::-2"])
+def test_slices_with_a_step_below_one_are_refused_when_reading_and_writing(index):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)",
+        f"t1 = t0[{index}]",
+        f"t0[{index}] = 0.0",
+    ))
+
+
+@pytest.mark.parametrize("view", ["t0.t()", "t0.squeeze(0)", "t0.flatten()", "t0[...]"])
+@pytest.mark.parametrize("shape", ["1.5", "[1.5, -2.0]"])
+def test_views_that_keep_the_shape_are_new_tensors_or_the_tensor_itself_as_in_pytorch(view, shape):
+    # t() and squeeze(dim) return a view (not a leaf); flatten() of a 1-d tensor returns the tensor itself
+    assert_same_outcome(Program.from_code(
+        f"t0 = torch.tensor({shape}, dtype=torch.float64, requires_grad=True)",
+        f"t1 = {view}",
+        "t2 = t1 is t0",
+    ))
+
+
+def test_contiguous_copies_a_transposed_tensor_so_writing_to_it_leaves_the_original_alone():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = t1.t().contiguous()",
+        "t2.mul_(10)",
+        "t3 = t1.contiguous()",
+        "t4 = t3 is t1",
+        "t2.sum().backward()",
+    ))
+
+
+def test_an_empty_slice_of_a_leaf_is_still_a_view_of_it():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([[-0.375, 1.0]], dtype=torch.float64, requires_grad=True)",
+        "t0[0:1, 2:] = -0.5",
+    ))
+
+
+@pytest.mark.parametrize("index", [":", "0:1", "0:10", "...", ":, :", "-1:", "None", "0:1:2"])
+def test_assigning_to_a_slice_of_a_whole_leaf_names_the_leaf_not_a_view(index):
+    # PyTorch skips a slice that keeps everything, so x[:] = v writes into x itself
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([[2.0, 3.0]], dtype=torch.float64, requires_grad=True)",
+        f"t0[{index}] = 0.5",
+    ))
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_assigning_a_value_of_the_wrong_shape_by_advanced_index_gives_the_leaf_error_first(requires_grad):
+    assert_same_outcome(Program.from_code(
+        f"t0 = torch.ones(3, 2, dtype=torch.float64, requires_grad={requires_grad})",
+        "t0[[0]] = torch.ones(3, 2, dtype=torch.float64)",
+    ))
+
+
+@pytest.mark.parametrize("sizes", ["1, 3, 2", "3, 1", "2, 2", "3", "2, -1, 3, 2"])
+def test_expand_only_grows_dims_of_size_one(sizes):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.ones(3, 2, dtype=torch.float64)",
+        f"t1 = t0.expand({sizes})",
+    ))
+

@@ -36,8 +36,8 @@ ViewChain = tuple[tuple[type[Function], dict[str, Any]], ...]
 
 def track_view(view: "Tensor", source: "Tensor", op: type[Function], options: dict[str, Any]) -> None:
     """``view`` = ``op(source)`` shares ``source``'s memory: link it to the base and its counter."""
-    if not np.may_share_memory(view._array, source._array):
-        return  # the op had to copy (reshape of a non-contiguous tensor): not a view
+    if view._array.size and not np.may_share_memory(view._array, source._array):
+        return  # the op had to copy (reshape of a non-contiguous tensor): not a view (an empty result always is one)
     view._version_counter = source._version_counter
     if source._base is None:
         view._base, view._view_chain = source, ((op, options),)

@@ -122,6 +122,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if input.ndim == 0:
         return reshape(input, 1)
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if start == end:
+        return input  # nothing to flatten: PyTorch returns the tensor itself
     shape = input.shape
     return reshape(input, (*shape[:start], -1, *shape[end + 1 :]))
 
@@ -152,19 +154,32 @@ def squeeze(input: Tensor, dim: int | None = None) -> Tensor:
         return reshape(input, tuple(s for s in shape if s != 1))
     axis = normalize_dim(dim, input.ndim)
     if input.ndim == 0 or shape[axis] != 1:
-        return input
+        return reshape(input, shape)  # nothing to remove: still a new view, as in PyTorch
     return reshape(input, (*shape[:axis], *shape[axis + 1 :]))
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A view repeating size-1 dims to ``sizes`` (-1 keeps a size)."""
     wanted = _shape_argument(sizes)
-    padded = (1,) * (len(wanted) - input.ndim) + tuple(input.shape)
+    if len(wanted) < input.ndim:
+        raise RuntimeError(
+            f"expand(): the number of sizes provided ({len(wanted)}) must be greater or equal to the number "
+            f"of dimensions in the tensor ({input.ndim})"
+        )
+    new_dims = len(wanted) - input.ndim
+    if -1 in wanted[:new_dims]:
+        raise RuntimeError(
+            f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension "
+            f"{wanted.index(-1)}"
+        )
+    padded = (1,) * new_dims + tuple(input.shape)
     shape = tuple(old if new == -1 else new for old, new in zip(padded, wanted))
-    try:
-        np.broadcast_shapes(padded, shape)
-    except ValueError:
-        raise RuntimeError(f"expand(): can't expand shape {tuple(input.shape)} to {wanted}") from None
+    for dim, (old, new) in enumerate(zip(padded, shape)):
+        if old != new and old != 1:  # only size-1 dims can grow (broadcasting one way, unlike np.broadcast_shapes)
+            raise RuntimeError(
+                f"The expanded size of the tensor ({new}) must match the existing size ({old}) at non-singleton "
+                f"dimension {dim}.  Target sizes: {list(wanted)}.  Tensor sizes: {list(input.shape)}"
+            )
     return Expand.apply(input, shape=shape)
 
 
