@@ -433,7 +433,9 @@ class Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
             )
-        return self.copy_(value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value)))
+        source = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value))
+        # Unlike copy_, a value that is an element of this tensor is fine: it is read before the write.
+        return change_in_place(self, "fill_", lambda old: ops.overwrite(old, source), (source,), refuse_overlap=None)
 
     def copy_(self, src: Any) -> "Tensor":
         """Copy ``src``'s values into this tensor (broadcast to its shape, cast to its dtype)."""

@@ -186,7 +186,10 @@ def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
         except (IndexError, RuntimeError) as error:
             raise type(error)(f"{error} (assigning into a tensor of shape {tuple(input.shape)})") from None
 
+    # PyTorch writes a single value through a boolean mask with masked_fill_, which reads the value first.
+    fills = isinstance(numpy_index, np.ndarray) and numpy_index.dtype == np.bool_ and value.numel() == 1
     return change_in_place(
         input, "index_put_", lambda old: IndexPut.apply(old, values_to_write().to(old.dtype), index=numpy_index),
         (value,), write=lambda array: array.__setitem__(numpy_index, values_to_write()._array),
+        refuse_overlap=None if fills else "any",
     )
