@@ -67,7 +67,7 @@ class Tensor:
 
     __slots__ = (
         "_array", "_requires_grad", "grad", "_grad_fn", "_version_counter",
-        "_base", "_view_chain", "_view_version", "_accumulator", "__weakref__",
+        "_base", "_view_chain", "_view_version", "_creation_meta", "_accumulator", "__weakref__",
     )
 
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
@@ -88,6 +88,7 @@ class Tensor:
         self._base = None  # for a view: the tensor whose memory it shares (see autograd/views.py)
         self._view_chain = ()
         self._view_version = 0
+        self._creation_meta = None  # for a view made under no_grad or by split/chunk/unbind: see autograd/views.py
         self._accumulator = None  # a weak reference to this leaf's AccumulateGrad node
 
     @classmethod
@@ -148,7 +149,9 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         if self._base is not None:
-            self.grad_fn  # brings a view's history up to date
+            # A view requires grad when its base does, even one made under no_grad or before the
+            # base required grad (as in PyTorch; such a view has no history, so no gradient reaches the base).
+            return self._requires_grad or self._base._requires_grad
         return self._requires_grad
 
     @requires_grad.setter

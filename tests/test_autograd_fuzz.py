@@ -131,3 +131,75 @@ def test_in_place_ops_refuse_operands_that_share_the_written_memory_differently(
         statement,
     ))
 
+
+# Views made under no_grad, and the views split/chunk/unbind return, as PyTorch has them.
+def test_a_view_made_under_no_grad_requires_grad_like_its_base_but_passes_it_no_gradient():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)",
+        "with torch.no_grad():\n    t1 = t0[1:]\n    t2 = t1.unsqueeze(0)",
+        "t3 = (t1 * 2).sum()",
+        "t3.backward()",
+        "t4 = (t0 * t1.sum()).sum()",
+        "t4.backward()",
+        "t2.backward(torch.ones(1, 2, dtype=torch.float64))",
+    ))
+
+
+def test_a_view_made_before_its_base_required_grad_requires_grad_after():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.ones(3, dtype=torch.float64)",
+        "t1 = t0[1:]",
+        "t0.requires_grad_()",
+        "t2 = (t1 * 2).sum()",
+        "t2.backward()",
+        "t1.mul_(2)",
+    ))
+
+
+@pytest.mark.parametrize("where", ["in_grad_mode", "under_no_grad"])
+def test_a_view_made_under_no_grad_is_not_changed_in_place_while_recording(where):
+    change = "t2.mul_(2)" if where == "in_grad_mode" else "with torch.no_grad():\n    t2.mul_(2)"
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 1",
+        "with torch.no_grad():\n    t2 = t1[1:]",
+        change,
+        "t3 = t1 * 2",
+        "t4 = t2 * 2",
+    ))
+
+
+def test_a_view_made_under_no_grad_is_refused_in_the_graph_once_its_base_changed_in_place():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 1",
+        "with torch.no_grad():\n    t2 = t1[1:]",
+        "t1.mul_(2)",
+        "t3 = t1.sum()",
+        "t4 = t2.sum()",
+    ))
+
+
+@pytest.mark.parametrize("view", ["t1.split(2)[0]", "t1.chunk(2)[1]", "t1.unbind(0)[3]", "t1.split([1, 3])[1][1:]"])
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_the_views_split_chunk_and_unbind_return_are_not_changed_in_place_while_recording(view, requires_grad):
+    assert_same_outcome(Program.from_code(
+        f"t0 = torch.ones(4, dtype=torch.float64, requires_grad={requires_grad})",
+        "t1 = t0 * 1",
+        f"t2 = {view}",
+        "with torch.no_grad():\n    t2.mul_(3)",
+        "t2.mul_(2)",
+        "t2.mul_(torch.ones(1, dtype=torch.float64, requires_grad=True))",
+        "t3 = t1.sum()",
+    ))
+
+
+def test_a_split_view_is_refused_in_the_graph_once_its_base_changed_in_place():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.ones(4, dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2, t3 = t1.split(2)",
+        "t1.mul_(2)",
+        "t4 = t1.sum()",
+        "t5 = t2.sum()",
+    ))

@@ -24,7 +24,7 @@ import numpy as np
 from .. import _dtype, _tensor
 from .function import requires_grad
 from .grad_mode import is_grad_enabled, no_grad
-from .views import CopySlices
+from .views import CopySlices, check_view_change
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -50,6 +50,8 @@ def change_in_place(
     recording = is_grad_enabled() and (
         requires_grad(target) or any(isinstance(t, _tensor.Tensor) and requires_grad(t) for t in operands)
     )
+    if recording:
+        check_view_change(target, indirect=False)
     if is_grad_enabled():
         _check_not_a_leaf(target, name)
     if refuse_overlap is not None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._tensor import Size, Tensor
 from ..autograd.function import Function, unbroadcast
+from ..autograd.views import mark_multi_output
 from . import backward_math
 from .operands import normalize_dim, promoted
 
@@ -268,7 +269,7 @@ def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int =
                 f"dimension {dim}), but got split_sizes={sizes}"
             )
     starts = np.cumsum([0, *sizes[:-1]])
-    return tuple(narrow(input, dim, int(start), length) for start, length in zip(starts, sizes))
+    return mark_multi_output(tuple(narrow(input, dim, int(start), length) for start, length in zip(starts, sizes)))
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -281,4 +282,4 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """Every slice along ``dim``, that dim removed: views."""
-    return tuple(select(input, dim, i) for i in range(input.shape[normalize_dim(dim, input.ndim)]))
+    return mark_multi_output(tuple(select(input, dim, i) for i in range(input.shape[normalize_dim(dim, input.ndim)])))
