@@ -118,10 +118,11 @@ def test_expand_only_grows_dims_of_size_one(sizes):
 @pytest.mark.parametrize("statement", [
     "t0[1:] += t0[:-1]", "t0[1:].copy_(t0[:-1])", "t0[None] += t0", "t0.view(2, 3).t().add_(t0.view(3, 2))",
     "t0.view(1, 6).copy_(t0)", "t0.copy_(t0.view(1, 6))", "t0.mul_(t0[0])", "t0.view(2, 3).add_(t0.view(2, 3)[0])",
-    "t0[[0, 1]] = t0[3:5]", "t0[[0]] = t0[0]", "t0[t0 > 2] = t0[3:]",
+    "t0[[0, 1]] = t0[3:5]", "t0[[0]] = t0[0]", "t0[t0 > 2] = t0[3:]", "t0.view(1, 6)[::2] -= t0.view(1, 6)",
     # allowed: the same memory in the same layout, memory not shared, one value through a mask, fill_
     "t0 += t0", "t0.copy_(t0)", "t0.add_(t0.detach())", "t0[0] += t0[0]", "t0[:3] = t0[3:]", "t0[1:].mul_(t0[0])",
     "t0[t0 > 2] = t0[0]", "t0[t0 > 2] = t0[0:1]", "t0.fill_(t0[1])", "t0[::2] += t0[1::2]",
+    "t0[None] += t0.unsqueeze(0)", "t0[:, None] -= t0.view(6, 1)",
 ])
 @pytest.mark.parametrize("requires_grad", [False, True])
 def test_in_place_ops_refuse_operands_that_share_the_written_memory_differently(statement, requires_grad):

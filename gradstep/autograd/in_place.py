@@ -122,11 +122,11 @@ def memory_overlap(a: "Tensor", b: "Tensor") -> str:
 
 
 def _strides_as_in_pytorch(array: np.ndarray) -> tuple[int, ...]:
-    """The strides, with PyTorch's choice for size-1 dims (NumPy gives ``x[None]`` a stride of 0, PyTorch
-    the size times the stride of the next dim), whose strides otherwise don't matter."""
+    """The strides, with PyTorch's for a dim added by ``None`` (NumPy gives it a stride of 0,
+    PyTorch the size times the stride of the next dim)."""
     strides = list(array.strides)
     for dim in reversed(range(array.ndim)):
-        if array.shape[dim] == 1:
+        if array.shape[dim] == 1 and strides[dim] == 0:
             strides[dim] = array.itemsize if dim == array.ndim - 1 else array.shape[dim + 1] * strides[dim + 1]
     return tuple(strides)
 
