@@ -33,7 +33,9 @@ rather than on the rules gradstep models:
   result requires grad when its formula happens to use a saved tensor, even through a
   derivative that is identically zero, as relu's mask); such gradients are not used as
   operands later. The second derivative the program then takes is written as
-  ``(g * x).sum()``, which depends on ``x`` in both libraries, so its values are compared.
+  ``(g * x).sum()``, which depends on ``x`` in both libraries, so its values are compared;
+  it keeps the graph (``retain_graph=True``), since which nodes it passes through, and so
+  frees, depends on the same internals.
 - ``.grad`` after a backward that raised: PyTorch may already have accumulated into the
   leaves its engine reached before the error (an order of its own); the program ends there.
 - Steps whose result holds inf or nan are not generated: where an intermediate overflows,
@@ -117,9 +119,12 @@ class Program:
     steps: tuple[Step, ...]
 
     @classmethod
-    def from_code(cls, *lines: str) -> "Program":
-        """A program written by hand (for regression tests): one statement per argument."""
-        return cls(tuple(Step(line, computes_gradients="backward" in line or "autograd.grad" in line) for line in lines))
+    def from_code(cls, *lines: "str | Step") -> "Program":
+        """A program written by hand (for regression tests): one statement (or Step) per argument."""
+        return cls(tuple(
+            line if isinstance(line, Step) else Step(line, computes_gradients="backward" in line or "autograd.grad" in line)
+            for line in lines
+        ))
 
     def __str__(self) -> str:
         return "\n".join(step.code for step in self.steps)
@@ -737,7 +742,7 @@ def write_second_derivative(draw: Any, shadow: Shadow, out: str) -> Step | None:
     second = shadow.new_name()
     upstream = _upstream(draw, tuple(shadow[y].shape))
     code = (f"{out}, = torch.autograd.grad({y}, {x}, {upstream}, create_graph=True)\n"
-            f"{second}, = torch.autograd.grad(({out} * {x}).sum(), {x})")
+            f"{second}, = torch.autograd.grad(({out} * {x}).sum(), {x}, retain_graph=True)")
     return Step(code, computes_gradients=True, unstable=(out,), gradients=(out, second))
 
 
