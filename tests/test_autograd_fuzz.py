@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import gradstep
-from autograd_programs import Observed, Program, StepRecord, assert_same_outcome, differences, programs, run
+from autograd_programs import Observed, Program, Step, StepRecord, assert_same_outcome, differences, programs, run
 
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -203,4 +203,17 @@ def test_a_split_view_is_refused_in_the_graph_once_its_base_changed_in_place():
         "t1.mul_(2)",
         "t4 = t1.sum()",
         "t5 = t2.sum()",
+    ))
+
+
+@pytest.mark.parametrize("op", ["exp()", "tanh()", "relu()", "sqrt()", "sigmoid()", "pow(0.5)", "softmax(0)"])
+def test_a_0_d_result_that_an_op_saved_is_checked_for_changes_and_stays_in_the_graph(op):
+    # NumPy returns a scalar for a 0-d result; the op's saved output must still be the tensor's own
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)",
+        f"t1 = t0.{op}",
+        Step("t2, = torch.autograd.grad(t1, t0, create_graph=True)\nt3, = torch.autograd.grad((t2 * t0).sum(), t0, retain_graph=True)",
+             computes_gradients=True, unstable=("t2",)),
+        "t1.mul_(2)",
+        "t1.backward()",
     ))
