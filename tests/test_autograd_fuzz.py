@@ -217,3 +217,15 @@ def test_a_0_d_result_that_an_op_saved_is_checked_for_changes_and_stays_in_the_g
         "t1.mul_(2)",
         "t1.backward()",
     ))
+
+
+# Found by the second-derivative tests (tests/test_autograd_higher_order.py), first order already.
+@pytest.mark.parametrize("reduction", ["t0.sum(0)", "t0.mean(-1, keepdim=True)", "t0.sum((0,))", "t1.sum((0, -2))",
+                                       "t1.mean([1, 1])", "t1.sum((1, 0))"])
+def test_a_0_d_tensor_reduces_along_dim_0_and_a_repeated_dim_is_refused(reduction):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)",
+        "t1 = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)",
+        f"t2 = {reduction}",
+        "t2.sum().backward()",
+    ))
