@@ -229,3 +229,31 @@ def test_a_0_d_tensor_reduces_along_dim_0_and_a_repeated_dim_is_refused(reductio
         f"t2 = {reduction}",
         "t2.sum().backward()",
     ))
+
+
+@pytest.mark.parametrize("made", [
+    "with torch.no_grad():\n    t1 = t0.reshape(3, 2)",   # a view of a view made under no_grad
+    "t1 = (t0 * 1).split(1)[0]",                          # a view of a view split returned
+])
+def test_a_view_of_a_view_that_may_not_change_in_place_may_not_either(made):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)",
+        made,
+        "t2 = t1[:, 1:]",
+        "t2.mul_(2)",
+        "t1[:1, :] = 2.0",
+    ))
+
+
+@pytest.mark.parametrize("assignment", [
+    "t0[None, :] = t0", "t0[:2] = t0[0]", "t0[1:] = t0[:1]", "t0[1:] = t0[None, :2]", "t0[:, None] = t0[:, None]",
+    "t0[0:1] = torch.ones(3, dtype=torch.float64)", "t1[0:1] = torch.ones(1, 1, 2, dtype=torch.float64)",
+])
+def test_item_assignment_with_a_basic_index_copies_fills_or_expands_as_pytorch_does(assignment):
+    assert_same_outcome(Program.from_code(
+        "t9 = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)",
+        "t0 = t9 * 1",
+        "t1 = torch.tensor([4.0, 5.0], dtype=torch.float64, requires_grad=True)",
+        assignment,
+        "t0.sum().backward()",
+    ))

@@ -72,10 +72,12 @@ def check_view_change(view: "Tensor", indirect: bool) -> None:
     if view._base is None or view._creation_meta is None:
         return
     change = "its base or another view of its base has been" if indirect else "is being"
-    if view._grad_fn is not None:
-        message = f"This tensor (made by {view._grad_fn.name()}) is a view and {change} modified inplace."
+    made_by = f"This tensor (made by {view._grad_fn.name()})" if view._grad_fn is not None else None
+    if view._creation_meta == NO_GRAD or made_by is None:
+        prefix = f"{made_by} is a view of a view which was created in" if made_by else "A view was created in"
+        message = f"{prefix} no_grad mode and {change} modified inplace with grad mode enabled."
     else:
-        message = f"A view was created in no_grad mode and {change} modified inplace with grad mode enabled."
+        message = f"{made_by} is a view and {change} modified inplace."
     if view._creation_meta == MULTI_OUTPUT:
         message += (
             " This view is the output of a function that returns multiple views. Such functions do not allow "

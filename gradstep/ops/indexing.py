@@ -168,6 +168,20 @@ def _selects_everything(parts: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
     )
 
 
+def _copy_to(target: Tensor, value: Tensor) -> None:
+    """``target[...] = value`` as PyTorch does it: ``copy_`` of a value of the same shape, ``fill_``
+    with a single value, otherwise ``copy_`` of the value (leading 1s dropped) expanded to the shape."""
+    if value.shape == target.shape:
+        target.copy_(value)
+    elif value.ndim == 0:
+        target.fill_(value)
+    else:
+        sizes = list(value.shape)
+        while sizes and sizes[0] == 1:
+            sizes.pop(0)
+        target.copy_(value.reshape(*sizes).expand(*target.shape))
+
+
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
     """``input[index] = value``, in place: through a view for a basic index, else ``IndexPut``."""
     numpy_index = to_numpy_index(index)
@@ -175,7 +189,7 @@ def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
         value = Tensor._wrap(np.asarray(value, dtype=input._array.dtype))
     if _is_basic(numpy_index):
         target = input if _selects_everything(numpy_index, input._array.shape) else input[index]
-        target.copy_(value)  # writes through the view
+        _copy_to(target, value)  # writes through the view
         return input
 
     def values_to_write() -> Tensor:
