@@ -2,8 +2,9 @@
 
 The programs and the comparison are in ``tests/autograd_programs.py`` (its docstring says
 what is compared and what is deliberately not). Below the fuzzing test are the
-discrepancies it found, each as the smallest program that shows it: they are fixed now,
-and stay here so they remain fixed.
+discrepancies it found, each as the smallest program that shows it: fixed, and kept here so
+they stay fixed; at the end, as strict xfails, the two it found that are left as they are
+(the generator doesn't write those programs).
 """
 import numpy as np
 import pytest
@@ -256,4 +257,30 @@ def test_item_assignment_with_a_basic_index_copies_fills_or_expands_as_pytorch_d
         "t1 = torch.tensor([4.0, 5.0], dtype=torch.float64, requires_grad=True)",
         assignment,
         "t0.sum().backward()",
+    ))
+
+
+# ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
+@pytest.mark.xfail(strict=True, reason=(
+    "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
+    "PyTorch refuses only ops that would write one element twice, and lets fill_, zero_ and item assignment "
+    "write through an expanded tensor, and any op through a view of one without repeated elements"))
+@pytest.mark.parametrize("statement", ["t1.fill_(1.0)", "t1.zero_()", "t1[0] = torch.ones(3, dtype=torch.float64)",
+                                       "t1[0].mul_(2)"])
+def test_writing_through_an_expanded_tensor(statement):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.ones(1, 3, dtype=torch.float64)",
+        "t1 = t0.expand(2, 3)",
+        statement,
+    ))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "an in-place op whose operand shares memory with the written tensor while one of them has gaps: PyTorch "
+    "doesn't check it, and its result depends on the order its kernel visits the elements (here the second row "
+    "adds the first element after it was updated); gradstep reads the whole operand first"))
+def test_an_in_place_op_whose_operand_with_gaps_overlaps_the_written_memory():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.arange(6, dtype=torch.float64).view(2, 3)",
+        "t0.add_(t0[:, :1])",
     ))
