@@ -260,6 +260,17 @@ def test_item_assignment_with_a_basic_index_copies_fills_or_expands_as_pytorch_d
     ))
 
 
+
+@pytest.mark.parametrize("reduction", ["t0.min(-1)[0]", "t0.max(0)", "t0.max()", "t1.max(0, keepdim=True)[0]",
+                                       "t1.min(-1)[1]"])
+def test_max_and_min_along_a_dim_of_an_empty_or_a_0_d_tensor(reduction):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.zeros(0, 1, 2, dtype=torch.float64, requires_grad=True)",
+        "t1 = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)",
+        f"t2 = {reduction}",
+    ))
+
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
