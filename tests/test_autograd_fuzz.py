@@ -271,6 +271,15 @@ def test_max_and_min_along_a_dim_of_an_empty_or_a_0_d_tensor(reduction):
     ))
 
 
+def test_minimum_keeps_its_inputs_for_backward_so_changing_one_in_place_is_noticed():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([2.5, -1.5], dtype=torch.float64, requires_grad=True)",
+        "t1 = torch.tensor([[1.0], [-2.0]], dtype=torch.float64)",
+        "t2 = torch.minimum(t0, t1)",
+        "t1.add_(1.0)",
+        "t2.backward(torch.ones(2, 2, dtype=torch.float64))",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "

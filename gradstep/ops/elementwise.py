@@ -71,16 +71,22 @@ class Clamp(Function):
 
 
 class Maximum(Function):
-    """z = max(x, y) elementwise; on a tie each side gets half the gradient, as in PyTorch."""
+    """z = max(x, y) elementwise (or min, with ``largest=False``); on a tie each side gets half
+    the gradient, as in PyTorch."""
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, y: np.ndarray, largest: bool = True) -> np.ndarray:
         self.save_for_backward(x, y)
-        return np.maximum(x, y)
+        self.largest = largest
+        return np.maximum(x, y) if largest else np.minimum(x, y)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
-        share_x = backward_math.astype((x > y) + 0.5 * (x == y), grad.dtype)
+        x_wins = (x > y) if self.largest else (x < y)
+        share_x = backward_math.astype(x_wins + 0.5 * (x == y), grad.dtype)
         return grad * share_x, grad * (1 - share_x)
+
+    def name(self) -> str:
+        return "MaximumBackward0" if self.largest else "MinimumBackward0"
 
 
 class Where(Function):
@@ -128,9 +134,7 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    # min(x, y) = -max(-x, -y): the same tie rule, without a second copy of the op.
-    x, y = broadcast_together("minimum", input, other)
-    return -Maximum.apply(-x, -y)
+    return Maximum.apply(*broadcast_together("minimum", input, other), largest=False)
 
 
 def where(condition: Tensor, input: Any, other: Any) -> Tensor:
