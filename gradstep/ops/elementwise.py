@@ -57,17 +57,17 @@ class Clamp(Function):
     """y = min(max(x, low), high); the gradient passes where x lies inside [low, high]."""
 
     def forward(self, x: np.ndarray, low: Any, high: Any) -> np.ndarray:
-        inside = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        self.save_for_backward(inside)
+        self.save_for_backward(x)  # x itself, as PyTorch saves it: changing x in place before backward is noticed
+        self.low, self.high = low, high
         return np.clip(x, low, high)
 
     def backward(self, grad: Any) -> Any:
-        (inside,) = self.saved_tensors
-        return grad * inside
+        (x,) = self.saved_tensors
+        if self.low is not None:
+            grad = grad * (x >= self.low)
+        if self.high is not None:
+            grad = grad * (x <= self.high)
+        return grad
 
 
 class Maximum(Function):

@@ -59,14 +59,14 @@ class Extreme(Function):
 
     def forward(self, x: np.ndarray, largest: bool) -> np.ndarray:
         y = x.max() if largest else x.min()
-        is_extreme = x == y
-        self.save_for_backward((is_extreme / is_extreme.sum()).astype(x.dtype))
+        self.save_for_backward(x, y)  # as PyTorch saves them: changing x in place before backward is noticed
         self.largest = largest
         return y
 
     def backward(self, grad: Any) -> Any:
-        (share,) = self.saved_tensors
-        return grad * share
+        x, y = self.saved_tensors
+        is_extreme = backward_math.astype(x == y, grad.dtype)
+        return grad * is_extreme / is_extreme.sum()
 
     def name(self) -> str:
         return "MaxBackward1" if self.largest else "MinBackward1"
