@@ -335,3 +335,16 @@ def test_changing_an_input_in_place_after_an_op_that_saves_other_tensors_than_py
         "t1.mul_(2)",
         "t2.sum().backward()",
     ))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "backward(inputs=[a non-leaf]) calls retain_grad() on it in PyTorch, so later backward calls fill its "
+    ".grad too; gradstep has no retain_grad and fills it only in that call"))
+def test_a_non_leaf_named_in_backward_inputs_keeps_its_gradient_in_later_backward_calls():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)",
+        "t1 = t0.exp()",
+        "t1.backward(inputs=[t1])",
+        "t2 = t1 * 3",
+        "t2.backward()",
+    ))
