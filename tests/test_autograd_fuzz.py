@@ -292,6 +292,18 @@ def test_clamp_and_the_extremes_of_a_tensor_keep_their_input_so_changing_it_in_p
         "t2.sum().backward()",
     ))
 
+
+@pytest.mark.parametrize("overwrite", ["t1.zero_()", "t1.fill_(2.0)", "t1.copy_(torch.ones(2, dtype=torch.float64))",
+                                       "t1[:] = 3.0"])
+def test_overwriting_a_tensor_in_place_sends_zeros_to_its_old_history(overwrite):
+    # so a leaf behind it gets .grad = 0, not None, as in PyTorch
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 2",
+        overwrite,
+        "t1.sum().backward()",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
