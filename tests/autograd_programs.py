@@ -685,7 +685,7 @@ def write_data(draw: Any, shadow: Shadow, out: str) -> str | None:
                f"{x}.requires_grad_()", f"{x}.detach_()"]
     same = shadow.tensors(lambda t: tuple(t.shape) == shape)
     options.append(f"{x}.data = {_pick(draw, same)}.detach().clone()")
-    if shape:
+    if shape and _numel(shape):
         options.append(f"{x}.data[{_basic_index(draw, shape)}] = {draw(numbers)}")
     return draw(st.sampled_from(options))
 
@@ -841,9 +841,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check()
             print(f"chunk {number} (seed {chunk_seed}): {min(args.chunk, args.examples - start)} programs agree", flush=True)
-        except AssertionError as failure:
+        except Exception as failure:  # noqa: BLE001 - a discrepancy, or a bug of the generator: report, go on
             failures += 1
-            print(f"chunk {number} (seed {chunk_seed}): a discrepancy\n{failure}\n", flush=True)
+            print(f"chunk {number} (seed {chunk_seed}): {type(failure).__name__}\n{failure}\n", flush=True)
     print(f"{failures} chunk(s) with a discrepancy")
     return 1 if failures else 0
 

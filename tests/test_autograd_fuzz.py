@@ -304,6 +304,16 @@ def test_overwriting_a_tensor_in_place_sends_zeros_to_its_old_history(overwrite)
         "t1.sum().backward()",
     ))
 
+
+@pytest.mark.parametrize("cut", ["t0.detach_()", "t0.requires_grad_(False)"])
+def test_a_leaf_that_stopped_requiring_grad_after_it_was_used_gets_no_gradient(cut):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0.exp()",
+        cut,
+        "t1.backward(torch.tensor([1.0], dtype=torch.float64))",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "

@@ -177,6 +177,8 @@ def backward(
     claimed: set[int] = set()
     for node, grad in reached.items():
         tensor = targets[node] if targets else node.variable
+        if not tensor.requires_grad:
+            continue  # a leaf detach_()ed after it was used: PyTorch's AccumulateGrad skips it too
         _accumulate_grad(tensor, grad, claimed)
 
 
