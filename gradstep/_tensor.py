@@ -68,7 +68,7 @@ class Tensor:
 
     __slots__ = (
         "_array", "_requires_grad", "grad", "_grad_fn", "_version_counter",
-        "_base", "_view_chain", "_view_version", "_accumulator", "__weakref__",
+        "_base", "_view_chain", "_view_version", "_creation_meta", "_accumulator", "__weakref__",
     )
 
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
@@ -87,8 +87,9 @@ class Tensor:
         self._grad_fn = grad_fn
         self._version_counter = VersionCounter()
         self._base = None  # for a view: the tensor whose memory it shares (see autograd/views.py)
-        self._view_chain = ()  # the view ops from the base to it; None for a view made under no_grad
+        self._view_chain = ()  # the view ops from the base to it
         self._view_version = 0
+        self._creation_meta = None  # for a view made under no_grad or by split/chunk/unbind: see autograd/views.py
         self._accumulator = None  # a weak reference to this leaf's AccumulateGrad node
 
     @classmethod
@@ -149,7 +150,9 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         if self._base is not None:
-            self.grad_fn  # brings a view's history up to date
+            # A view requires grad when its base does, even one made under no_grad or before the
+            # base required grad (as in PyTorch; such a view has no history, so no gradient reaches the base).
+            return self._requires_grad or self._base._requires_grad
         return self._requires_grad
 
     @requires_grad.setter
@@ -450,7 +453,9 @@ class Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
             )
-        return self.copy_(value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value)))
+        source = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value))
+        # Unlike copy_, a value that is an element of this tensor is fine: it is read before the write.
+        return change_in_place(self, "fill_", lambda old: ops.overwrite(old, source), (source,), refuse_overlap=None)
 
     def copy_(self, src: Any) -> "Tensor":
         """Copy ``src``'s values into this tensor (broadcast to its shape, cast to its dtype)."""
@@ -503,7 +508,8 @@ class Tensor:
         return ops.clone(self)
 
     def contiguous(self) -> "Tensor":
-        return self
+        """Self when its elements already lie in row-major order; otherwise a copy that does (as in PyTorch)."""
+        return self if self._array.flags.c_contiguous else ops.clone(self)
 
     # ---- math and reductions: gradstep/ops ------------------------------------------------
     def add(self, other: Any, *, alpha: float = 1) -> "Tensor":
@@ -649,7 +655,8 @@ class Tensor:
     def t(self) -> "Tensor":
         if self._array.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but this one has {self._array.ndim}")
-        return ops.transpose(self, 0, 1) if self._array.ndim == 2 else self
+        # Of a 0-d or 1-d tensor, a view that is the same tensor (not the tensor itself), as in PyTorch.
+        return ops.transpose(self, 0, 1) if self._array.ndim == 2 else ops.permute(self, *range(self._array.ndim))
 
     @property
     def T(self) -> "Tensor":

@@ -361,3 +361,13 @@ def test_grad_fn_names_and_edges():
         return loss.grad_fn.name(), log_softmax_node.name(), linear_node.name(), len(linear_node.next_functions)
 
     assert same_in_both(scenario) == ["NllLossBackward0", "LogSoftmaxBackward0", "AddmmBackward0", 3]
+
+
+def test_a_view_made_to_require_grad_is_a_leaf_that_cant_be_changed_in_place():
+    def scenario(lib):
+        x = lib.zeros(2, 3, dtype=lib.float64)
+        v = x.reshape(6)
+        v.requires_grad_()
+        v.add_(v)
+
+    same_in_both(scenario, "a view of a leaf Variable that requires grad")

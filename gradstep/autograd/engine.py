@@ -119,7 +119,7 @@ def run_backward(
 def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
     grads = []
     for i, (output, given) in enumerate(zip(outputs, grad_outputs)):
-        if not output.requires_grad:
+        if not output.requires_grad or edge(output) is None:  # (a view made under no_grad requires grad, without a history)
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if given is None:
             if output._array.size != 1:
@@ -177,6 +177,8 @@ def backward(
     claimed: set[int] = set()
     for node, grad in reached.items():
         tensor = targets[node] if targets else node.variable
+        if not tensor.requires_grad:
+            continue  # a leaf detach_()ed after it was used: PyTorch's AccumulateGrad skips it too
         _accumulate_grad(tensor, grad, claimed)
 
 

@@ -134,7 +134,7 @@ class Function:
             fn.output_meta = (result._array.shape, result._array.dtype)
             result._grad_fn, result._requires_grad = fn, True
             if fn._saved:
-                fn._saved = tuple(_pin(array, inputs, result) for array in fn._saved)
+                fn._saved = tuple(_pin(array, inputs, result, output) for array in fn._saved)
         return result
 
     @classmethod
@@ -210,12 +210,16 @@ def _unpack(saved: Any, owner: Function, as_tensor: bool) -> Any:
     return _tensor.Tensor._wrap(saved)  # a constant: no history
 
 
-def _pin(array: Any, inputs: tuple["Tensor", ...], output: "Tensor") -> Any:
-    """Remember whether a saved array is an input, the output, or a constant of the op."""
+def _pin(array: Any, inputs: tuple["Tensor", ...], output: "Tensor", forward_result: Any) -> Any:
+    """Remember whether a saved array is an input, the output, or a constant of the op.
+
+    ``forward_result`` is what ``forward`` returned: for a 0-d result NumPy gives a scalar,
+    which the output tensor holds as a new 0-d array.
+    """
     for tensor in inputs:
         if array is tensor._array:
             return SavedTensor(tensor, is_output=False)
-    if array is output._array:
+    if array is output._array or array is forward_result:
         return SavedTensor(output, is_output=True)
     return array
 

@@ -24,7 +24,7 @@ import numpy as np
 from .. import _dtype, _tensor
 from .function import requires_grad
 from .grad_mode import is_grad_enabled, no_grad
-from .views import CopySlices
+from .views import CopySlices, check_view_change
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -36,18 +36,26 @@ def change_in_place(
     compute: Callable[["Tensor"], "Tensor"],
     operands: Sequence[Any] = (),
     write: Callable[[np.ndarray], None] | None = None,
+    refuse_overlap: str | None = "partial",
 ) -> "Tensor":
     """Replace ``target``'s values by ``compute(target)``, in its own memory.
 
     ``compute`` gets the tensor's current values and returns the new ones, out of place;
     ``write``, when given, does the same change straight on the NumPy memory (the fast path
     when nothing is recorded). ``operands`` are the other tensors the op reads.
+    ``refuse_overlap`` says which operands sharing the target's memory are refused, as
+    PyTorch refuses them: ``"partial"`` (all but the target itself, as ``x += x``), ``"any"``
+    (item assignment) or ``None`` (``fill_``).
     """
     recording = is_grad_enabled() and (
         requires_grad(target) or any(isinstance(t, _tensor.Tensor) and requires_grad(t) for t in operands)
     )
+    if recording:
+        check_view_change(target, indirect=False)
     if is_grad_enabled():
         _check_not_a_leaf(target, name)
+    if refuse_overlap is not None:
+        _check_no_overlap(target, operands, refuse_overlap)
     if recording:
         _change_in_graph(target, name, compute)
     elif write is not None:
@@ -74,19 +82,68 @@ def _check_not_a_leaf(target: "Tensor", name: str) -> None:
                 f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
                 "(Update weights inside `with torch.no_grad():`, or change .data.)"
             )
-    elif target._base._grad_fn is None and target._base._requires_grad:
+    elif any(t._grad_fn is None and t._requires_grad for t in (target._base, target)):
+        # The base is a weight, or the view itself was made one with requires_grad_().
         raise RuntimeError(
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
             "(Update weights inside `with torch.no_grad():`, or change .data.)"
         )
-    elif target._view_chain is None and target._base._requires_grad:
-        raise RuntimeError(
-            f"{name}: A view was created in no_grad mode and is being modified inplace with grad mode "
-            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
-            "clarify your code by moving both the view and the inplace either both inside the no_grad "
-            "block (if you don't want the inplace to be tracked) or both outside (if you want the "
-            "inplace to be tracked)."
-        )
+
+
+def _is_dense(array: np.ndarray) -> bool:
+    """Its elements fill one block of memory without gaps or repeats, in some order of its dims."""
+    expected = array.itemsize
+    for stride, size in sorted((stride, size) for stride, size in zip(array.strides, array.shape) if size != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def memory_overlap(a: "Tensor", b: "Tensor") -> str:
+    """How two tensors share memory, judged as PyTorch judges it before an in-place op.
+
+    ``"full"``: the same elements in the same layout (the same tensor, or ``x`` and
+    ``x.detach()``); ``"partial"``: some shared memory, laid out differently; ``"none"``;
+    or ``"unknown"`` where one has gaps or repeats (``x[::2]``, an expanded tensor): PyTorch
+    doesn't look further then.
+    """
+    if a is b:
+        return "full"
+    x, y = a._array, b._array
+    if x.size == 0 or y.size == 0:
+        return "none"
+    if not (_is_dense(x) and _is_dense(y)):
+        return "unknown"
+    x_begin, y_begin = x.__array_interface__["data"][0], y.__array_interface__["data"][0]
+    x_end, y_end = x_begin + x.nbytes, y_begin + y.nbytes
+    if (x_begin, x_end) == (y_begin, y_end):
+        return "full" if _strides_as_in_pytorch(x) == _strides_as_in_pytorch(y) else "partial"
+    return "partial" if x_begin < y_end and y_begin < x_end else "none"
+
+
+def _strides_as_in_pytorch(array: np.ndarray) -> tuple[int, ...]:
+    """The strides, with PyTorch's for a dim added by ``None`` (NumPy gives it a stride of 0,
+    PyTorch the size times the stride of the next dim)."""
+    strides = list(array.strides)
+    for dim in reversed(range(array.ndim)):
+        if array.shape[dim] == 1 and strides[dim] == 0:
+            strides[dim] = array.itemsize if dim == array.ndim - 1 else array.shape[dim + 1] * strides[dim + 1]
+    return tuple(strides)
+
+
+def _check_no_overlap(target: "Tensor", operands: Sequence[Any], refused: str) -> None:
+    for operand in operands:
+        if not isinstance(operand, _tensor.Tensor):
+            continue
+        overlap = memory_overlap(target, operand)
+        if overlap == "partial" or refused == "any" and overlap == "full":
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+                f"single memory location (an operand of shape {list(operand.shape)} shares memory with the "
+                f"written-to tensor of shape {list(target.shape)}). Please clone() the tensor before performing "
+                "the operation."
+            )
 
 
 def _check_writable(target: "Tensor") -> None:

@@ -10,6 +10,11 @@ base to it, so that:
 - the view's own history is then re-derived from the base's new one, the next time it is
   asked for (a view's history is stale when the shared version counter moved on).
 
+Two kinds of view can't take part in that, as in PyTorch: a view made under ``no_grad`` (of
+a tensor that requires grad), and a result of ``split``, ``chunk`` or ``unbind``. Changing one
+in place while the graph records, or using one in the graph after its memory was changed in
+place, raises: what the gradient should be is ambiguous there.
+
 >>> import gradstep
 >>> w = gradstep.ones(3, requires_grad=True)
 >>> h = w * 1
@@ -33,18 +38,58 @@ if TYPE_CHECKING:
 
 ViewChain = tuple[tuple[type[Function], dict[str, Any]], ...]
 
+NO_GRAD = "no_grad"  # made while the graph wasn't recording
+MULTI_OUTPUT = "multi_output"  # one of the views split, chunk or unbind return
+
 
 def track_view(view: "Tensor", source: "Tensor", op: type[Function], options: dict[str, Any]) -> None:
     """``view`` = ``op(source)`` shares ``source``'s memory: link it to the base and its counter."""
-    if not np.may_share_memory(view._array, source._array):
-        return  # the op had to copy (reshape of a non-contiguous tensor): not a view
+    if view._array.size and not np.may_share_memory(view._array, source._array):
+        return  # the op had to copy (reshape of a non-contiguous tensor): not a view (an empty result always is one)
     view._version_counter = source._version_counter
-    view._base = source if source._base is None else source._base
-    if view._base._requires_grad and not is_grad_enabled() or source._view_chain is None:
-        view._view_chain = None  # made under no_grad: it shares memory, but no history with its base
+    if source._base is None:
+        view._base, view._view_chain = source, ((op, options),)
     else:
-        view._view_chain = source._view_chain + ((op, options),)
+        view._base, view._view_chain = source._base, source._view_chain + ((op, options),)
     view._view_version = view._version_counter.value
+    view._creation_meta = source._creation_meta if is_grad_enabled() else NO_GRAD
+
+
+def mark_multi_output(views: tuple["Tensor", ...]) -> tuple["Tensor", ...]:
+    """The views of ``split``, ``chunk`` and ``unbind``: they may not be changed in place while recording."""
+    if is_grad_enabled():
+        for view in views:
+            if view._base is not None:
+                view._creation_meta = MULTI_OUTPUT
+    return views
+
+
+def check_view_change(view: "Tensor", indirect: bool) -> None:
+    """Refuse a change in place, while recording, to a view made under no_grad or by split/chunk/unbind.
+
+    ``indirect``: the change was made to the base or to another view, and ``view`` is now used.
+    """
+    if view._base is None or view._creation_meta is None:
+        return
+    change = "its base or another view of its base has been" if indirect else "is being"
+    made_by = f"This tensor (made by {view._grad_fn.name()})" if view._grad_fn is not None else None
+    if view._creation_meta == NO_GRAD or made_by is None:
+        prefix = f"{made_by} is a view of a view which was created in" if made_by else "A view was created in"
+        message = f"{prefix} no_grad mode and {change} modified inplace with grad mode enabled."
+    else:
+        message = f"{made_by} is a view and {change} modified inplace."
+    if view._creation_meta == MULTI_OUTPUT:
+        message += (
+            " This view is the output of a function that returns multiple views. Such functions do not allow "
+            "the output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+        )
+    else:
+        message += (
+            " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+            "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+            "inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+        )
+    raise RuntimeError(message)
 
 
 def replay(chain: ViewChain, value: Any) -> Any:
@@ -56,11 +101,13 @@ def replay(chain: ViewChain, value: Any) -> Any:
 
 def refresh_history(view: "Tensor") -> None:
     """Re-derive a view's history from its base after an in-place change to their memory."""
+    if view._grad_fn is None and not view._base._requires_grad:
+        return  # no history to bring up to date
+    check_view_change(view, indirect=True)
     view._view_version = view._version_counter.value
-    if view._base._requires_grad and view._view_chain is not None:
-        with enable_grad():
-            fresh = replay(view._view_chain, view._base)
-        view._grad_fn, view._requires_grad = fresh._grad_fn, True
+    with enable_grad():
+        fresh = replay(view._view_chain, view._base)
+    view._grad_fn, view._requires_grad = fresh._grad_fn, True
 
 
 class CopySlices(Function):

@@ -97,11 +97,17 @@ def tanh(input: Tensor) -> Tensor:
     return Tanh.apply(floating(input))
 
 
+def _softmax_axis(input: Tensor, dim: int) -> int | None:
+    """The axis to normalize along; a 0-d tensor (dim 0 or -1) has no axis, its one element is all."""
+    axis = normalize_dim(dim, input.ndim)
+    return axis if input.ndim else None
+
+
 @accepts_numpy_names
 def softmax(input: Tensor, dim: int) -> Tensor:
-    return Softmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))
+    return Softmax.apply(floating(input), dim=_softmax_axis(input, dim))
 
 
 @accepts_numpy_names
 def log_softmax(input: Tensor, dim: int) -> Tensor:
-    return LogSoftmax.apply(floating(input), dim=normalize_dim(dim, input.ndim))
+    return LogSoftmax.apply(floating(input), dim=_softmax_axis(input, dim))

@@ -6,11 +6,13 @@ only ever sees negative inputs can still learn.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 from .activation import stable_sigmoid
 from .operands import floating
 
@@ -22,7 +24,7 @@ _math_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; Python's is exact
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    return _math_erf(x).astype(x.dtype)
+    return np.asarray(_math_erf(x), dtype=x.dtype)  # a 0-d input gives a Python float
 
 
 class Erf(Function):
@@ -32,9 +34,9 @@ class Erf(Function):
         self.save_for_backward(x)
         return _erf(x)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
-        return grad * (2 / math.sqrt(math.pi)) * np.exp(-(x * x))
+        return grad * (2 / math.sqrt(math.pi)) * backward_math.exp(-(x * x))
 
 
 class LeakyRelu(Function):
@@ -45,7 +47,7 @@ class LeakyRelu(Function):
         self.save_for_backward(slopes)  # a constant of the op: 1 or the slope, per element
         return x * slopes
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (slopes,) = self.saved_tensors
         return grad * slopes
 
@@ -60,7 +62,7 @@ class Elu(Function):
         self.alpha = alpha
         return y
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         positive, y = self.saved_tensors
         return grad * (positive + (1 - positive) * (y + self.alpha))
 
@@ -76,19 +78,19 @@ class Gelu(Function):
         self.approximate = approximate
         return x * self._cdf(x)
 
-    def _cdf(self, x: np.ndarray) -> np.ndarray:
+    def _cdf(self, x: Any) -> Any:
         if self.approximate == "tanh":
-            return 0.5 * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-        return 0.5 * (1 + _erf(x / _SQRT_2))
+            return 0.5 * (1 + backward_math.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        return 0.5 * (1 + Erf.run(x / _SQRT_2))
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
         if self.approximate == "tanh":
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-            t = np.tanh(inner)
+            t = backward_math.tanh(inner)
             d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        density = np.exp(-0.5 * x * x) / _SQRT_2_PI  # φ(x)
+        density = backward_math.exp(-0.5 * x * x) / _SQRT_2_PI  # φ(x)
         return grad * (self._cdf(x) + x * density)
 
 
@@ -99,9 +101,9 @@ class Silu(Function):
         self.save_for_backward(x)
         return x * stable_sigmoid(x)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
-        s = stable_sigmoid(x)
+        s = backward_math.sigmoid(x)
         return grad * s * (1 + x * (1 - s))
 
 

@@ -30,6 +30,10 @@ def log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
+def tanh(x: Any) -> Any:
+    return x.tanh() if isinstance(x, Tensor) else np.tanh(x)
+
+
 def sign(x: Any) -> Any:
     """-1, 0 or 1 elementwise, in x's dtype; it has no gradient (its derivative is 0 almost everywhere)."""
     if isinstance(x, Tensor):

@@ -37,8 +37,9 @@ class Clone(Function):
 class Overwrite(Function):
     """y = ``src``, broadcast to x's shape and cast to x's dtype: what ``x.copy_(src)`` writes.
 
-    x's old values don't reach the result, so x gets no gradient; ``src`` gets the
-    gradient of every place it was copied to (the engine sums a broadcast back).
+    x's old values don't reach the result, so x's gradient is zero (PyTorch sends those zeros
+    on, so a leaf behind x gets ``.grad`` = 0 rather than none); ``src`` gets the gradient of
+    every place it was copied to (the engine sums a broadcast back).
     """
 
     pytorch_name = "CopyBackwards"
@@ -54,8 +55,8 @@ class Overwrite(Function):
             ) from None
         return result
 
-    def backward(self, grad: Any) -> tuple[None, Any]:
-        return None, grad
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        return backward_math.zeros_like(grad) if self.needs_input_grad[0] else None, grad
 
 
 def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:

@@ -58,30 +58,36 @@ class Clamp(Function):
     """y = min(max(x, low), high); the gradient passes where x lies inside [low, high]."""
 
     def forward(self, x: np.ndarray, low: Any, high: Any) -> np.ndarray:
-        inside = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        self.save_for_backward(inside)
+        self.save_for_backward(x)  # x itself, as PyTorch saves it: changing x in place before backward is noticed
+        self.low, self.high = low, high
         return np.clip(x, low, high)
 
     def backward(self, grad: Any) -> Any:
-        (inside,) = self.saved_tensors
-        return grad * inside
+        (x,) = self.saved_tensors
+        if self.low is not None:
+            grad = grad * (x >= self.low)
+        if self.high is not None:
+            grad = grad * (x <= self.high)
+        return grad
 
 
 class Maximum(Function):
-    """z = max(x, y) elementwise; on a tie each side gets half the gradient, as in PyTorch."""
+    """z = max(x, y) elementwise (or min, with ``largest=False``); on a tie each side gets half
+    the gradient, as in PyTorch."""
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, y: np.ndarray, largest: bool = True) -> np.ndarray:
         self.save_for_backward(x, y)
-        return np.maximum(x, y)
+        self.largest = largest
+        return np.maximum(x, y) if largest else np.minimum(x, y)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
-        share_x = backward_math.astype((x > y) + 0.5 * (x == y), grad.dtype)
+        x_wins = (x > y) if self.largest else (x < y)
+        share_x = backward_math.astype(x_wins + 0.5 * (x == y), grad.dtype)
         return grad * share_x, grad * (1 - share_x)
+
+    def name(self) -> str:
+        return "MaximumBackward0" if self.largest else "MinimumBackward0"
 
 
 class Where(Function):
@@ -136,9 +142,7 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 @accepts_out
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    # min(x, y) = -max(-x, -y): the same tie rule, without a second copy of the op.
-    x, y = broadcast_together("minimum", input, other)
-    return -Maximum.apply(-x, -y)
+    return Maximum.apply(*broadcast_together("minimum", input, other), largest=False)
 
 
 @accepts_out

@@ -105,6 +105,12 @@ def _index_part(part: Any) -> Any:
         return part
     elif isinstance(part, (int, np.integer)):
         return int(part)
+    elif isinstance(part, slice):
+        if part.step == 0:
+            raise ValueError("slice step cannot be zero")
+        if part.step is not None and part.step < 0:  # NumPy would reverse; PyTorch refuses
+            raise ValueError(f"step must be greater than zero, got the slice {part.start}:{part.stop}:{part.step}")
+        return part
     elif isinstance(part, _BASIC):
         return part
     else:
@@ -143,20 +149,61 @@ def index(input: Tensor, index: Any) -> Tensor:
         raise IndexError(f"{error} (indexing a tensor of shape {tuple(input.shape)})") from None
 
 
+def _selects_everything(parts: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
+    """True for ``x[:]``, ``x[...]``, ``x[0:n, :]``: slices that start at 0, step 1 and reach the end.
+
+    PyTorch skips such slices, so ``x[:] = v`` writes into ``x`` itself, not into a view of it
+    (which decides, for one, which error a leaf that requires grad gives).
+    """
+    if not all(isinstance(part, slice) or part is Ellipsis for part in parts):
+        return False
+    split = parts.index(Ellipsis) if Ellipsis in parts else len(parts)
+    before, after = parts[:split], parts[split + 1 :]
+    if len(before) + len(after) > len(shape):
+        return False
+    sizes = shape[: len(before)] + shape[len(shape) - len(after) :]
+    return all(
+        part.start in (None, 0) and part.step in (None, 1) and (part.stop is None or part.stop >= size)
+        for part, size in zip(before + after, sizes)
+    )
+
+
+def _copy_to(target: Tensor, value: Tensor) -> None:
+    """``target[...] = value`` as PyTorch does it: ``copy_`` of a value of the same shape, ``fill_``
+    with a single value, otherwise ``copy_`` of the value (leading 1s dropped) expanded to the shape."""
+    if value.shape == target.shape:
+        target.copy_(value)
+    elif value.ndim == 0:
+        target.fill_(value)
+    else:
+        sizes = list(value.shape)
+        while sizes and sizes[0] == 1:
+            sizes.pop(0)
+        target.copy_(value.reshape(*sizes).expand(*target.shape))
+
+
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
     """``input[index] = value``, in place: through a view for a basic index, else ``IndexPut``."""
     numpy_index = to_numpy_index(index)
     if not isinstance(value, Tensor):
         value = Tensor._wrap(np.asarray(value, dtype=input._array.dtype))
     if _is_basic(numpy_index):
-        input[index].copy_(value)  # writes through the view
+        target = input if _selects_everything(numpy_index, input._array.shape) else input[index]
+        _copy_to(target, value)  # writes through the view
         return input
-    try:
-        target_shape = np.empty(input._array.shape, dtype=np.bool_)[numpy_index].shape
-        values = value if value.shape == target_shape else value.expand(*target_shape)
-    except (IndexError, RuntimeError) as error:
-        raise type(error)(f"{error} (assigning into a tensor of shape {tuple(input.shape)})") from None
+
+    def values_to_write() -> Tensor:
+        # Checked when the write happens, after the in-place rules (a leaf's error comes first, as in PyTorch).
+        try:
+            target_shape = np.empty(input._array.shape, dtype=np.bool_)[numpy_index].shape
+            return value if value.shape == target_shape else value.expand(*target_shape)
+        except (IndexError, RuntimeError) as error:
+            raise type(error)(f"{error} (assigning into a tensor of shape {tuple(input.shape)})") from None
+
+    # PyTorch writes a single value through a boolean mask with masked_fill_, which reads the value first.
+    fills = isinstance(numpy_index, np.ndarray) and numpy_index.dtype == np.bool_ and value.numel() == 1
     return change_in_place(
-        input, "index_put_", lambda old: IndexPut.apply(old, values.to(old.dtype), index=numpy_index), (values,),
-        write=lambda array: array.__setitem__(numpy_index, values._array),
+        input, "index_put_", lambda old: IndexPut.apply(old, values_to_write().to(old.dtype), index=numpy_index),
+        (value,), write=lambda array: array.__setitem__(numpy_index, values_to_write()._array),
+        refuse_overlap=None if fills else "any",
     )

@@ -78,6 +78,9 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...]:
     """``None`` means every dimension; an int or a sequence of ints, each normalized."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (list, tuple)):
-        return tuple(sorted({normalize_dim(d, ndim) for d in dim}))
-    return (normalize_dim(dim, ndim),)
+    dims = [normalize_dim(d, ndim) for d in dim] if isinstance(dim, (list, tuple)) else [normalize_dim(dim, ndim)]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    # A 0-d tensor accepts dim 0 (or -1), as PyTorch does, but has no axis to reduce.
+    return tuple(sorted(dims)) if ndim else ()

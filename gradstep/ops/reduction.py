@@ -60,14 +60,14 @@ class Extreme(Function):
 
     def forward(self, x: np.ndarray, largest: bool) -> np.ndarray:
         y = x.max() if largest else x.min()
-        is_extreme = x == y
-        self.save_for_backward((is_extreme / is_extreme.sum()).astype(x.dtype))
+        self.save_for_backward(x, y)  # as PyTorch saves them: changing x in place before backward is noticed
         self.largest = largest
         return y
 
     def backward(self, grad: Any) -> Any:
-        (share,) = self.saved_tensors
-        return grad * share
+        x, y = self.saved_tensors
+        is_extreme = backward_math.astype(x == y, grad.dtype)
+        return grad * is_extreme / is_extreme.sum()
 
     def name(self) -> str:
         return "MaxBackward1" if self.largest else "MinBackward1"
@@ -134,11 +134,18 @@ def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
         from .elementwise import maximum, minimum
 
         return (maximum if largest else minimum)(input, dim)
-    if input.numel() == 0:
-        raise RuntimeError(f"{name}(): expected a non-empty tensor, got shape {tuple(input.shape)}")
     if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0 (shape "
+                f"{tuple(input.shape)}). Specify the reduction dim with the 'dim' argument."
+            )
         return Extreme.apply(input, largest=largest)
     axis = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:  # dim 0 (or -1) of a 0-d tensor: its one element, at index 0
+        return _extreme(input.reshape(1), 0, False, largest)
+    if input.shape[axis] == 0:  # other dims may be empty: the result is empty then
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size (shape {tuple(input.shape)}).")
     indices = (np.argmax if largest else np.argmin)(input._array, axis=axis, keepdims=keepdim)
     values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=keepdim)
     return (MaxResult if largest else MinResult)(values, Tensor._wrap(indices.astype(np.int64)))

@@ -13,6 +13,7 @@ import numpy as np
 from .._signatures import accepts_numpy_names, accepts_out
 from .._tensor import Size, Tensor
 from ..autograd.function import Function, unbroadcast
+from ..autograd.views import mark_multi_output
 from . import backward_math
 from .operands import normalize_dim, promoted
 
@@ -123,6 +124,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if input.ndim == 0:
         return reshape(input, 1)
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if start == end:
+        return input  # nothing to flatten: PyTorch returns the tensor itself
     shape = input.shape
     return reshape(input, (*shape[:start], -1, *shape[end + 1 :]))
 
@@ -155,19 +158,32 @@ def squeeze(input: Tensor, dim: int | None = None) -> Tensor:
         return reshape(input, tuple(s for s in shape if s != 1))
     axis = normalize_dim(dim, input.ndim)
     if input.ndim == 0 or shape[axis] != 1:
-        return input
+        return reshape(input, shape)  # nothing to remove: still a new view, as in PyTorch
     return reshape(input, (*shape[:axis], *shape[axis + 1 :]))
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A view repeating size-1 dims to ``sizes`` (-1 keeps a size)."""
     wanted = _shape_argument(sizes)
-    padded = (1,) * (len(wanted) - input.ndim) + tuple(input.shape)
+    if len(wanted) < input.ndim:
+        raise RuntimeError(
+            f"expand(): the number of sizes provided ({len(wanted)}) must be greater or equal to the number "
+            f"of dimensions in the tensor ({input.ndim})"
+        )
+    new_dims = len(wanted) - input.ndim
+    if -1 in wanted[:new_dims]:
+        raise RuntimeError(
+            f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension "
+            f"{wanted.index(-1)}"
+        )
+    padded = (1,) * new_dims + tuple(input.shape)
     shape = tuple(old if new == -1 else new for old, new in zip(padded, wanted))
-    try:
-        np.broadcast_shapes(padded, shape)
-    except ValueError:
-        raise RuntimeError(f"expand(): can't expand shape {tuple(input.shape)} to {wanted}") from None
+    for dim, (old, new) in enumerate(zip(padded, shape)):
+        if old != new and old != 1:  # only size-1 dims can grow (broadcasting one way, unlike np.broadcast_shapes)
+            raise RuntimeError(
+                f"The expanded size of the tensor ({new}) must match the existing size ({old}) at non-singleton "
+                f"dimension {dim}.  Target sizes: {list(wanted)}.  Tensor sizes: {list(input.shape)}"
+            )
     return Expand.apply(input, shape=shape)
 
 
@@ -260,7 +276,7 @@ def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int =
                 f"dimension {dim}), but got split_sizes={sizes}"
             )
     starts = np.cumsum([0, *sizes[:-1]])
-    return tuple(narrow(input, dim, int(start), length) for start, length in zip(starts, sizes))
+    return mark_multi_output(tuple(narrow(input, dim, int(start), length) for start, length in zip(starts, sizes)))
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -273,4 +289,4 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """Every slice along ``dim``, that dim removed: views."""
-    return tuple(select(input, dim, i) for i in range(input.shape[normalize_dim(dim, input.ndim)]))
+    return mark_multi_output(tuple(select(input, dim, i) for i in range(input.shape[normalize_dim(dim, input.ndim)])))
