@@ -7,14 +7,53 @@ across it, and past 2 / (largest curvature) climbs out of it altogether.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+import gradstep
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
 
 ESCAPED = 1e3
 """A walk whose weights grow past this size has left any sensible region: it has diverged."""
+
+
+def has_escaped(w: np.ndarray) -> bool:
+    """Whether the point ``w`` is past :data:`ESCAPED`, or not a number at all: the walk has diverged.
+
+    Example:
+        >>> has_escaped(np.array([1.0, -2e3])), has_escaped(np.array([np.nan, 0.0])), has_escaped(np.zeros(2))
+        (True, True, False)
+    """
+    return not (np.abs(w).max() <= ESCAPED)  # NaN compares false: it counts as escaped
+
+
+def divergence_step(path: np.ndarray) -> int | None:
+    """The step at which a walk escaped (see :func:`has_escaped`), or ``None`` if it never did.
+
+    Example:
+        >>> divergence_step(np.array([[1.0, 0.0], [-3.0, 0.0], [9e3, 0.0]]))
+        2
+    """
+    for step, w in enumerate(path):
+        if has_escaped(w):
+            return step
+    return None
+
+
+def lr_limit(largest_curvature: float) -> float:
+    """The learning rate above which gradient descent diverges near a minimum: 2 / λ_max.
+
+    Along a direction of curvature λ each step multiplies the distance to the
+    minimum by (1 − ηλ), which grows in size once ηλ > 2.
+
+    Example:
+        >>> lr_limit(4.0)
+        0.5
+    """
+    return 2 / largest_curvature
 
 
 def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int) -> np.ndarray:
@@ -32,8 +71,37 @@ def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int)
     for _ in range(steps):
         w = path[-1]
         path.append(w - lr * surface.gradient(w))
-        if np.abs(path[-1]).max() > ESCAPED:
+        if has_escaped(path[-1]):
             break
+    return np.array(path)
+
+
+def optimizer_walk(
+    surface: Surface, start: np.ndarray, steps: int, make_optimizer: Callable[[list[gradstep.Tensor]], Any]
+) -> np.ndarray:
+    """The points visited by ``steps`` steps of a ``gradstep.optim`` optimizer, shape ``(steps + 1, 2)``.
+
+    ``make_optimizer`` receives the parameter list ``[w]``, as an optimizer does.
+    Like :func:`gradient_descent`, a walk that diverges stops early.
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> walk = optimizer_walk(bowl, np.array([2.0, 0.0]), 2, lambda w: gradstep.optim.SGD(w, lr=0.5))
+        >>> walk[:, 0]
+        array([2. , 1. , 0.5])
+    """
+    w = gradstep.tensor(start, dtype=gradstep.float64, requires_grad=True)
+    optimizer = make_optimizer([w])
+    path = [w.detach().numpy().copy()]
+    # A diverging walk overflows to inf before it is stopped: that is expected, not worth a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            surface.loss(w).backward()
+            optimizer.step()
+            path.append(w.detach().numpy().copy())
+            if has_escaped(path[-1]):
+                break
     return np.array(path)
 
 
