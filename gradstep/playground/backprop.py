@@ -10,8 +10,8 @@ beside it, are gradstep's.
 
 Example:
     >>> result = work_through({})
-    >>> result["gradients"]["v"] == result["autograd"]["v"], result["largest_difference"] < 1e-12
-    (False, True)
+    >>> [round(gradient, 4) for gradient in result["gradients"]["v"]], result["largest_difference"] < 1e-12
+    ([-0.2653, -0.1041], True)
 """
 from __future__ import annotations
 

@@ -85,7 +85,10 @@ def run_playground(args: argparse.Namespace) -> int:
 
         # In a thread: starting a browser can take a while, and the server is ready to answer by then.
         threading.Thread(target=webbrowser.open, args=(address,), daemon=True).start()
-    Server(config).run(sockets=[listening])
+    try:
+        Server(config).run(sockets=[listening])
+    except KeyboardInterrupt:  # uvicorn passes Ctrl-C on once it has shut down: the stop asked for
+        pass
     print("gradstep playground: stopped")
     return 0
 

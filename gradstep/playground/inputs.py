@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,16 @@ TEXTS_FILE = Path(__file__).parent / "static" / "texts.json"
 def english_texts() -> dict[str, Any]:
     """The English half of the pages' texts: the server words its error messages with them."""
     return json.loads(TEXTS_FILE.read_text(encoding="utf-8"))["en"]
+
+
+def fill_in(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with each ``{name}`` replaced by ``values[name]``, as the pages fill in their texts.
+
+    Example:
+        >>> fill_in('{field} must be more than {min}, like {"lr": 1}', {"field": "η", "min": 0})
+        'η must be more than 0, like {"lr": 1}'
+    """
+    return re.sub(r"\{(\w+)\}", lambda found: str(values.get(found.group(1), found.group(0))), text)
 
 
 class BadInput(ValueError):
@@ -46,7 +57,7 @@ class BadInput(ValueError):
         self.code, self.field, self.params = code, field, params
         texts = english_texts()
         field_name = texts["fields"].get(field, field) if field is not None else ""
-        super().__init__(texts["errors"][code].format(field=field_name, **params))
+        super().__init__(fill_in(texts["errors"][code], {**params, "field": field_name}))
 
     def as_json(self) -> dict[str, Any]:
         """What the API answers: the English message, and what a page needs to word it in its own language."""

@@ -133,9 +133,9 @@ async def _read_json(request: Request) -> dict[str, Any]:
     try:
         values = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise BadInput("not_json") from None
+        raise BadInput("bad_json") from None
     if not isinstance(values, dict):
-        raise BadInput("not_json")
+        raise BadInput("bad_json")
     return values
 
 
