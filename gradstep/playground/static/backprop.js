@@ -205,12 +205,13 @@ function arithmetic() {
   }
   for (let j = 0; j < 2; j++) rows.push([`v${SUB[j]}`, `v${j + 1}`, gradients.v[j], autograd.v[j]]);
   const precise = (value) => formatNumber(value, 8);
+  // The difference as it is, however small: rounding it to 0 would hide what the comparison shows.
+  const difference = (value) => (value === 0 ? "0" : value.toExponential(1).replace("-", "−"));
   return `<table class="gradients-table" id="gradients">
-    <tr><th>${t("backprop.weight")}</th><th>${t("backprop.by_hand")}</th><th>${t("backprop.by_autograd")}</th><th>${t("backprop.difference")}</th></tr>
+    <tr><th>${t("backprop.weight")}</th><th>${t("backprop.by_hand")}</th><th>${t("backprop.by_autograd")}</th></tr>
     ${rows.map(([shown, id, hand, auto]) => `<tr data-weight="${id}"><td class="math">∂L/∂${shown}</td>
-      <td class="number hand">${precise(hand)}</td><td class="number autograd">${precise(auto)}</td>
-      <td class="number">${formatNumber(Math.abs(hand - auto), 2)}</td></tr>`).join("")}
-    </table><p class="agree">${t("backprop.agree", { difference: formatNumber(answer.largest_difference, 2) })}</p>`;
+      <td class="number hand">${precise(hand)}</td><td class="number autograd">${precise(auto)}</td></tr>`).join("")}
+    </table><p class="agree">${t("backprop.agree", { difference: difference(answer.largest_difference) })}</p>`;
 }
 
 function render() {

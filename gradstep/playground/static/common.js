@@ -120,7 +120,9 @@ function showProblem(box, problem) {
   box.hidden = problem === null;
   box.problem = problem; // worded again if the language changes
   if (problem === null) return;
-  box.textContent = problem instanceof Problem ? problem.wording() : t("errors.server", { message: problem.message });
+  const message = problem instanceof Problem ? problem.wording() : t("errors.server", { message: problem.message });
+  // A sentence starts with a capital, unless it starts with a symbol such as x₂ or η.
+  box.textContent = message.replace(/^[a-z](?=[a-z])/, (letter) => letter.toUpperCase());
   box.dataset.code = problem.code || "";
   if (problem.field) {
     document.querySelectorAll(`[data-field="${problem.field}"]`).forEach((element) => element.classList.add("invalid"));

@@ -41,7 +41,8 @@ function queueRedraw() {
 }
 
 function drawCharts() {
-  const longest = Math.max(1, ...runs.map((run) => run.settings.epochs));
+  // The epochs axis reaches as far as the longest run has got, so that a run fills the chart as it goes.
+  const longest = Math.max(1, ...runs.map((run) => Math.ceil(run.progress.length ? run.progress[run.progress.length - 1][0] : 0)));
   const lossSeries = runs.map((run) => ({
     points: run.progress.map(([epochs, loss]) => [epochs, loss]),
     color: run.colour,
@@ -117,7 +118,7 @@ function setStatus(text, kind = "") {
 }
 
 function showButtons() {
-  const training = current !== null;
+  const training = current !== null && current.state === "training";
   element("start").disabled = training;
   element("pause").disabled = !training || !current.id;
   element("stop").disabled = !training || !current.id;
@@ -162,6 +163,7 @@ function handle(run, event) {
     run.state = "error";
     run.message = event.message;
   }
+  if (["diverged", "finished", "error"].includes(event.event)) drawRunsList();
   describeState(run);
   showButtons();
 }
