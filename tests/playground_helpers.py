@@ -147,7 +147,7 @@ def chromium_or_skip():
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing}; CI runs the browser tests, so .ci/run installs it")
-        pytest.skip(missing)
+        pytest.skip(missing, allow_module_level=True)
     return browser, driver
 
 
@@ -166,8 +166,12 @@ def start_chromium(language: str = "en-US"):
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
-def save_full_page(browser, path: Path) -> Path:
-    """A screenshot of the whole page, however tall, as PNG."""
+def save_full_page(browser, path: Path, readme_name: str | None = None) -> Path:
+    """A screenshot of the whole page, however tall, as PNG.
+
+    With ``readme_name``, and ``GRADSTEP_PLAYGROUND_SCREENSHOTS`` set to a folder, the README's picture of
+    the page is written there too, in 256 colours to keep it small.
+    """
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                             {"width": 1360, "height": height, "deviceScaleFactor": 1, "mobile": False})
@@ -176,10 +180,10 @@ def save_full_page(browser, path: Path) -> Path:
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(shot["data"]))
-    extra = os.environ.get("GRADSTEP_PLAYGROUND_SCREENSHOTS")
-    if extra:  # the README's pictures: the same screenshots, in 256 colours to keep them small
+    folder = os.environ.get("GRADSTEP_PLAYGROUND_SCREENSHOTS")
+    if folder and readme_name:
         from PIL import Image
 
         picture = Image.open(io.BytesIO(path.read_bytes())).convert("RGB").quantize(256)
-        picture.save(Path(extra) / path.name, optimize=True)
+        picture.save(Path(folder) / readme_name, optimize=True)
     return path

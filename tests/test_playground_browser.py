@@ -87,7 +87,7 @@ def test_the_descent_page_draws_the_walk_and_the_curvature(browser, address, tmp
     assert "= 0.2" in text(browser, "limit")
     assert re.fullmatch(r"After 100 steps the loss is \S+ \(the lowest is 0\)\.", text(browser, "outcome"))
     assert int(browser.find_element(By.ID, "loss-chart").get_attribute("data-points")) == 101
-    save_full_page(browser, tmp_path / "playground-descent.png")
+    save_full_page(browser, tmp_path / "descent.png", readme_name="descent.png")
 
 
 def test_moving_the_learning_rate_slider_redraws_the_path(browser, address):
@@ -162,7 +162,7 @@ def test_stepping_through_backprop_ends_with_autograds_gradients(browser, addres
         truth = expected[row.get_attribute("data-weight")]
         assert by_hand == pytest.approx(truth, rel=1e-7, abs=1e-12)
         assert by_autograd == pytest.approx(truth, rel=1e-7, abs=1e-12)
-    save_full_page(browser, tmp_path / "playground-backprop.png")
+    save_full_page(browser, tmp_path / "backprop.png", readme_name="backprop.png")
 
 
 def test_backprop_steps_back_and_shows_each_local_derivative(browser, address):
@@ -190,10 +190,14 @@ def test_a_training_run_draws_its_loss_and_weights_and_stops(browser, address, t
     browser.find_element(By.ID, "start").click()
     wait_for(browser, lambda: int(browser.find_element(By.ID, "loss-chart").get_attribute("data-points")) >= 16)
     wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#weights canvas")) == 16)
-    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#confusion table"))
+    wait_for(browser, lambda: int(browser.find_element(By.ID, "weights").get_attribute("data-updates")) >= 2)
+    # Three epochs (of 16 batches each) give the validation curve and the confusion matrix something to show.
+    wait_for(browser, lambda: browser.find_element(By.ID, "accuracy-chart").get_attribute("data-validation-points") == "3")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#confusion td")) == 100
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#examples .right, #examples .wrong")) == 24
     assert browser.find_element(By.CSS_SELECTOR, "body").get_attribute("data-run-state") == "training"
     assert text(browser, "status").startswith("Training: epoch")
-    save_full_page(browser, tmp_path / "playground-train.png")
+    save_full_page(browser, tmp_path / "train.png", readme_name="train.png")
     browser.find_element(By.ID, "stop").click()
     wait_for(browser, lambda: re.fullmatch(r"Stopped at step \d+\.", text(browser, "status")))
     assert browser.find_element(By.CSS_SELECTOR, "body").get_attribute("data-run-state") == "stopped"

@@ -94,24 +94,25 @@ class Problem extends Error {
   }
 }
 
-// POST `values` as JSON to an API path; the answer's JSON, or a Problem when the server refuses.
-async function callApi(path, values, options = {}) {
+// POST `values` as JSON to an API path; the answer's JSON (the response itself with `stream`, to read as it
+// comes), or a Problem when the server refuses.
+async function callApi(path, values, { stream = false } = {}) {
   const response = await fetch(path, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(values),
-    ...options,
   });
   if (!response.ok) {
     let answer;
     try {
       answer = await response.json();
     } catch {
-      answer = { error: `HTTP ${response.status}`, code: "server" };
+      const message = `HTTP ${response.status}`;
+      answer = { error: message, code: "server", params: { message } };
     }
     throw new Problem(answer);
   }
-  return options.stream ? response : response.json();
+  return stream ? response : response.json();
 }
 
 // Show a problem in the page's message box and mark the knob it is about; `null` clears both.

@@ -9,7 +9,7 @@ const KEPT_RUNS = RUN_COLOURS.length;
 
 let options = null;
 let runs = []; // oldest first; the last one may be training
-let current = null; // the run this page is training: {id, abort, paused, ...}
+let current = null; // the run this page is training: {id, paused, settings, progress, ...}
 let examples = null; // the test images and their labels, from the "started" event
 let redrawQueued = false;
 
@@ -17,6 +17,7 @@ const element = (id) => document.getElementById(id);
 
 function describeRun(run) {
   const s = run.settings;
+  if (!s) return t("train.loading");
   const network = options.networks[s.network].names[language] || s.network;
   const shape = options.networks[s.network].takes_hidden_sizes ? ` ${s.hidden.join("-")}` : "";
   const optimizer = s.optimizer === "sgd" ? `SGD η=${s.lr} γ=${s.momentum}` : `Adam η=${s.lr}`;
@@ -42,7 +43,8 @@ function queueRedraw() {
 
 function drawCharts() {
   // The epochs axis reaches as far as the longest run has got, so that a run fills the chart as it goes.
-  const longest = Math.max(1, ...runs.map((run) => Math.ceil(run.progress.length ? run.progress[run.progress.length - 1][0] : 0)));
+  const reached = (run) => (run.progress.length ? run.progress[run.progress.length - 1][0] : 0);
+  const longest = Math.max(1, ...runs.map((run) => Math.ceil(reached(run))));
   const lossSeries = runs.map((run) => ({
     points: run.progress.map(([epochs, loss]) => [epochs, loss]),
     color: run.colour,
@@ -56,7 +58,9 @@ function drawCharts() {
   drawLineChart(element("accuracy-chart"), accuracySeries, {
     xLabel: t("train.epoch_axis"), yLabel: t("train.accuracy_axis"), xRange: [0, longest], yRange: [0, 1], percentY: true,
   });
+  // What the current run has drawn so far, for anyone checking that the charts move.
   element("loss-chart").dataset.points = String(current ? current.progress.length : 0);
+  element("accuracy-chart").dataset.validationPoints = String(current ? current.validation.length : 0);
 }
 
 function drawRunsList() {
@@ -132,6 +136,8 @@ function handle(run, event) {
   if (event.event === "run") {
     run.id = event.id;
   } else if (event.event === "started") {
+    run.settings = event.settings; // as the server read them: "1e6" is 1000000, "256, 128" is [256, 128]
+    drawRunsList();
     examples = { pictures: decodePictures(event.examples), labels: event.example_labels };
     run.stepsPerEpoch = event.steps_per_epoch;
     drawExamples(null);
@@ -182,19 +188,16 @@ function describeState(run) {
 
 async function start() {
   const values = Object.fromEntries(SETTINGS.map((name) => [name, element(name).value.trim()]));
-  const abort = new AbortController();
   let response;
   try {
-    response = await callApi("/api/train", values, { signal: abort.signal, stream: true });
+    response = await callApi("/api/train", values, { stream: true });
   } catch (problem) {
     showProblem(element("problem"), problem);
     return;
   }
   showProblem(element("problem"), null);
-  const settings = { ...options.training_defaults, ...values, hidden: values.hidden.split(",").map((s) => Number(s.trim())) };
-  for (const name of ["lr", "momentum", "batch_size", "epochs", "train_size", "seed"]) settings[name] = Number(values[name]);
   const run = {
-    id: null, abort, paused: false, settings, state: "training", progress: [], validation: [],
+    id: null, paused: false, settings: null, state: "training", progress: [], validation: [],
     number: (runs.length ? runs[runs.length - 1].number : 0) + 1,
     colour: RUN_COLOURS[(runs.length ? runs[runs.length - 1].number : 0) % RUN_COLOURS.length],
   };
