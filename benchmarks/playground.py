@@ -110,7 +110,8 @@ def first_training_events(address: str) -> dict:
 
 def main() -> None:
     starts = [seconds_to_start() for _ in range(5)]
-    print(f"start to first page: median {statistics.median(starts):.2f} s (all: {', '.join(f'{s:.2f}' for s in starts)})")
+    all_starts = ", ".join(f"{seconds:.2f}" for seconds in starts)
+    print(f"start to first page: median {statistics.median(starts):.2f} s (all: {all_starts})")
     process, address = launch()
     try:
         print("POST /api/walk, 200 steps, median of 15:")
@@ -118,7 +119,8 @@ def main() -> None:
         training = first_training_events(address)
     finally:
         stop(process)
-    print(f"training: started after {training['started_s']:.2f} s, first loss point after {training['first_progress_s']:.2f} s")
+    print(f"training: started after {training['started_s']:.2f} s,"
+          f" first loss point after {training['first_progress_s']:.2f} s")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "playground.json").write_text(json.dumps({
         "start_seconds": starts, "walks_200_steps": rows, "training": training,

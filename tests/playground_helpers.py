@@ -59,7 +59,8 @@ def request(address: str, method: str, path: str, body: object = None, content_t
     connection = connect(address)
     try:
         payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        connection.request(method, path, body=payload, headers={"Content-Type": content_type} if payload is not None else {})
+        headers = {"Content-Type": content_type} if payload is not None else {}
+        connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         text = response.read().decode()
         is_json = response.getheader("Content-Type", "").startswith("application/json")

@@ -192,7 +192,8 @@ def test_a_training_run_draws_its_loss_and_weights_and_stops(browser, address, t
     wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#weights canvas")) == 16)
     wait_for(browser, lambda: int(browser.find_element(By.ID, "weights").get_attribute("data-updates")) >= 2)
     # Three epochs (of 16 batches each) give the validation curve and the confusion matrix something to show.
-    wait_for(browser, lambda: browser.find_element(By.ID, "accuracy-chart").get_attribute("data-validation-points") == "3")
+    accuracy_chart = browser.find_element(By.ID, "accuracy-chart")
+    wait_for(browser, lambda: accuracy_chart.get_attribute("data-validation-points") == "3")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#confusion td")) == 100
     assert len(browser.find_elements(By.CSS_SELECTOR, "#examples .right, #examples .wrong")) == 24
     assert browser.find_element(By.CSS_SELECTOR, "body").get_attribute("data-run-state") == "training"
@@ -235,8 +236,7 @@ def test_the_language_switch_changes_every_text(browser, address, page, english,
     # No English sentence is left on the page, once what it computed is drawn.
     if page == "descent":
         wait_for(browser, lambda: "步之后" in text(browser, "outcome"))
-    leftovers = [sentence for sentence in re.findall(r"[A-Za-z][a-z]+(?: [a-z]+){3,}", browser.find_element(By.TAG_NAME, "main").text)]
-    assert leftovers == []
+    assert re.findall(r"[A-Za-z][a-z]+(?: [a-z]+){3,}", browser.find_element(By.TAG_NAME, "main").text) == []
     save_full_page(browser, tmp_path / f"{page}-zh.png")
     browser.get(address + page)  # the choice is remembered
     wait_for(browser, lambda: browser.find_element(By.TAG_NAME, "h1").text == chinese)

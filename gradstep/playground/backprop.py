@@ -38,7 +38,7 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _read_values(values: Mapping[str, Any], name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """The numbers of ``values[name]`` (default :data:`EXAMPLE`'s), each checked and named as the page names it (w₃₁)."""
+    """The numbers of ``values[name]`` (else :data:`EXAMPLE`'s), each checked and named as the page names it: w₃₁."""
     try:
         given = np.asarray(values.get(name, EXAMPLE[name]), dtype=object)
     except ValueError:  # rows of different lengths

@@ -168,7 +168,9 @@ def read_sizes(
     return sizes
 
 
-def read_point(values: Mapping[str, Any], field: str, *, default: Sequence[float], largest: float) -> tuple[float, float]:
+def read_point(
+    values: Mapping[str, Any], field: str, *, default: Sequence[float], largest: float
+) -> tuple[float, float]:
     """Two numbers ``[x, y]``, each at most ``largest`` in size.
 
     Example:

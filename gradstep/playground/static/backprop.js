@@ -91,15 +91,16 @@ function edge(from, to, labelLines, state, along = 0.3) {
   const [ux, uy] = [(x2 - x1) / length, (y2 - y1) / length];
   const [ax, ay] = [x1 + ux * RADIUS, y1 + uy * RADIUS];
   const [bx, by] = [x2 - ux * RADIUS, y2 - uy * RADIUS];
-  const line = `<g class="edge ${state}"><line x1="${ax}" y1="${ay}" x2="${bx}" y2="${by}"></line></g>`;
-  if (labelLines.length === 0) return line;
+  const drawn = `<g class="edge ${state}"><line x1="${ax}" y1="${ay}" x2="${bx}" y2="${by}"></line></g>`;
+  if (labelLines.length === 0) return drawn;
   const [lx, ly] = [ax + (bx - ax) * along, ay + (by - ay) * along];
   const width = Math.max(...labelLines.map(([, text]) => text.length)) * 6.6 + 10;
   const height = labelLines.length * 15 + 4;
+  const top = ly - height / 2;
   const labels = labelLines.map(([cls, text], i) =>
-    `<text class="${cls}" x="${lx}" y="${ly - height / 2 + 14 + i * 15}" text-anchor="middle">${text}</text>`).join("");
-  return `${line}
-    <g class="edge-label ${state}"><rect x="${lx - width / 2}" y="${ly - height / 2}" width="${width}" height="${height}" rx="4"></rect>${labels}</g>`;
+    `<text class="${cls}" x="${lx}" y="${top + 14 + i * 15}" text-anchor="middle">${text}</text>`).join("");
+  return `${drawn}<g class="edge-label ${state}">
+    <rect x="${lx - width / 2}" y="${top}" width="${width}" height="${height}" rx="4"></rect>${labels}</g>`;
 }
 
 function drawNetwork() {
@@ -119,9 +120,11 @@ function drawNetwork() {
     const lines = [["", `v${SUB[j]} = ${f(values.v[j])}`]];
     if (reached("output_weights")) lines.push(["grad", `∂L/∂v = ${f(gradients.v[j])}`]);
     const backward = step === at("output_weights") || step === at("to_hidden");
-    parts.push(edge(POSITIONS.h[j], POSITIONS.out, lines, backward ? "backward" : step === at("output") ? "active" : "", 0.45));
+    const state = backward ? "backward" : step === at("output") ? "active" : "";
+    parts.push(edge(POSITIONS.h[j], POSITIONS.out, lines, state, 0.45));
   }
-  parts.push(edge(POSITIONS.out, POSITIONS.loss, [], step === at("loss_by_output") ? "backward" : step === at("loss") ? "active" : "", 0.5));
+  const lossState = step === at("loss_by_output") ? "backward" : step === at("loss") ? "active" : "";
+  parts.push(edge(POSITIONS.out, POSITIONS.loss, [], lossState, 0.5));
 
   for (let i = 0; i < 3; i++) {
     parts.push(node(`x${i + 1}`, POSITIONS.x[i], `x${SUB[i]}`, [["value", f(values.x[i])]], step === 0));
@@ -140,8 +143,8 @@ function drawNetwork() {
   if (reached("output_sigmoid")) outLines.push(["grad", `∂L/∂z = ${f(bw.loss_by_output_sum)}`]);
   const outActive = [at("output"), at("loss_by_output"), at("output_sigmoid")].includes(step);
   parts.push(node("output", POSITIONS.out, "ŷ = σ(z)", outLines, outActive));
-  parts.push(node("loss", POSITIONS.loss, "L", [["value", reached("loss") ? f(fw.loss) : "?"], ["sum", `y = ${f(values.y)}`]],
-    step === at("loss")));
+  const lossLines = [["value", reached("loss") ? f(fw.loss) : "?"], ["sum", `y = ${f(values.y)}`]];
+  parts.push(node("loss", POSITIONS.loss, "L", lossLines, step === at("loss")));
   element("network").innerHTML = parts.join("");
 }
 
@@ -151,57 +154,71 @@ function lines(rows) {
   return `<table>${rows.map((row) => `<tr><td class="math">${row}</td></tr>`).join("")}</table>`;
 }
 
+// One line of arithmetic: what is computed = how, in symbols = the same with the numbers = the result.
+function line(computed, symbols, numbers, result) {
+  return `${computed} = ${symbols} = ${numbers} = <b>${f(result)}</b>`;
+}
+
+const times = (...values) => values.map(factor).join("·");
+
 function arithmetic() {
   const { values: { x, y, w, v }, forward: fw, backward: bw, gradients, autograd } = answer;
   const name = STEPS[step];
+  const [h, out] = [fw.hidden, fw.output];
   if (name === "start") return "";
   if (name === "hidden") {
     return lines([0, 1].flatMap((j) => [
-      `z${SUB[j]} = ${[0, 1, 2].map((i) => `x${SUB[i]}·w${SUB[i]}${SUB[j]}`).join(" + ")} = `
-        + `${[0, 1, 2].map((i) => `${factor(x[i])}·${factor(w[i][j])}`).join(" + ")} = <b>${f(fw.hidden_sums[j])}</b>`,
-      `h${SUB[j]} = σ(${f(fw.hidden_sums[j])}) = <b>${f(fw.hidden[j])}</b>`,
+      line(`z${SUB[j]}`, [0, 1, 2].map((i) => `x${SUB[i]}·w${SUB[i]}${SUB[j]}`).join(" + "),
+        [0, 1, 2].map((i) => times(x[i], w[i][j])).join(" + "), fw.hidden_sums[j]),
+      line(`h${SUB[j]}`, `σ(z${SUB[j]})`, `σ(${f(fw.hidden_sums[j])})`, h[j]),
     ]));
   }
   if (name === "output") {
     return lines([
-      `z = h₁·v₁ + h₂·v₂ = ${factor(fw.hidden[0])}·${factor(v[0])} + ${factor(fw.hidden[1])}·${factor(v[1])} = <b>${f(fw.output_sum)}</b>`,
-      `ŷ = σ(${f(fw.output_sum)}) = <b>${f(fw.output)}</b>`,
+      line("z", "h₁·v₁ + h₂·v₂", `${times(h[0], v[0])} + ${times(h[1], v[1])}`, fw.output_sum),
+      line("ŷ", "σ(z)", `σ(${f(fw.output_sum)})`, out),
     ]);
   }
   if (name === "loss") {
-    return lines([`L = −[${f(y)}·ln ${f(fw.output)} + (1 − ${f(y)})·ln(1 − ${f(fw.output)})] = <b>${f(fw.loss)}</b>`]);
+    return lines([line("L", "−[y ln ŷ + (1 − y) ln(1 − ŷ)]",
+      `−[${f(y)}·ln ${f(out)} + (1 − ${f(y)})·ln(1 − ${f(out)})]`, fw.loss)]);
   }
   if (name === "loss_by_output") {
-    return lines([`∂L/∂ŷ = (ŷ − y) / (ŷ(1 − ŷ)) = (${f(fw.output)} − ${f(y)}) / (${f(fw.output)}·(1 − ${f(fw.output)})) = <b>${f(bw.loss_by_output)}</b>`]);
+    return lines([line("∂L/∂ŷ", "(ŷ − y) / (ŷ(1 − ŷ))",
+      `(${f(out)} − ${f(y)}) / (${f(out)}·(1 − ${f(out)}))`, bw.loss_by_output)]);
   }
   if (name === "output_sigmoid") {
     return lines([
-      `∂ŷ/∂z = ŷ(1 − ŷ) = ${f(fw.output)}·(1 − ${f(fw.output)}) = <b>${f(bw.output_by_sum)}</b>`,
-      `∂L/∂z = ∂L/∂ŷ · ∂ŷ/∂z = ${factor(bw.loss_by_output)}·${factor(bw.output_by_sum)} = <b>${f(bw.loss_by_output_sum)}</b> = ŷ − y`,
+      line("∂ŷ/∂z", "ŷ(1 − ŷ)", `${f(out)}·(1 − ${f(out)})`, bw.output_by_sum),
+      `${line("∂L/∂z", "∂L/∂ŷ · ∂ŷ/∂z", times(bw.loss_by_output, bw.output_by_sum), bw.loss_by_output_sum)} = ŷ − y`,
     ]);
   }
   if (name === "output_weights") {
-    return lines([0, 1].map((j) =>
-      `∂L/∂v${SUB[j]} = ∂L/∂z · h${SUB[j]} = ${factor(bw.loss_by_output_sum)}·${factor(fw.hidden[j])} = <b>${f(gradients.v[j])}</b>`));
+    return lines([0, 1].map((j) => line(`∂L/∂v${SUB[j]}`, `∂L/∂z · h${SUB[j]}`,
+      times(bw.loss_by_output_sum, h[j]), gradients.v[j])));
   }
   if (name === "to_hidden") {
-    return lines([0, 1].map((j) =>
-      `∂L/∂h${SUB[j]} = ∂L/∂z · v${SUB[j]} = ${factor(bw.loss_by_output_sum)}·${factor(v[j])} = <b>${f(bw.loss_by_hidden[j])}</b>`));
+    return lines([0, 1].map((j) => line(`∂L/∂h${SUB[j]}`, `∂L/∂z · v${SUB[j]}`,
+      times(bw.loss_by_output_sum, v[j]), bw.loss_by_hidden[j])));
   }
   if (name === "hidden_sigmoid") {
     return lines([0, 1].flatMap((j) => [
-      `∂h${SUB[j]}/∂z${SUB[j]} = h${SUB[j]}(1 − h${SUB[j]}) = ${f(fw.hidden[j])}·(1 − ${f(fw.hidden[j])}) = <b>${f(bw.hidden_by_sums[j])}</b>`,
-      `∂L/∂z${SUB[j]} = ∂L/∂h${SUB[j]} · ∂h${SUB[j]}/∂z${SUB[j]} = ${factor(bw.loss_by_hidden[j])}·${factor(bw.hidden_by_sums[j])} = <b>${f(bw.loss_by_hidden_sums[j])}</b>`,
+      line(`∂h${SUB[j]}/∂z${SUB[j]}`, `h${SUB[j]}(1 − h${SUB[j]})`, `${f(h[j])}·(1 − ${f(h[j])})`,
+        bw.hidden_by_sums[j]),
+      line(`∂L/∂z${SUB[j]}`, `∂L/∂h${SUB[j]} · ∂h${SUB[j]}/∂z${SUB[j]}`,
+        times(bw.loss_by_hidden[j], bw.hidden_by_sums[j]), bw.loss_by_hidden_sums[j]),
     ]));
   }
   if (name === "hidden_weights") {
-    return lines([0, 1, 2].flatMap((i) => [0, 1].map((j) =>
-      `∂L/∂w${SUB[i]}${SUB[j]} = ∂L/∂z${SUB[j]} · x${SUB[i]} = ${factor(bw.loss_by_hidden_sums[j])}·${factor(x[i])} = <b>${f(gradients.w[i][j])}</b>`)));
+    return lines([0, 1, 2].flatMap((i) => [0, 1].map((j) => line(`∂L/∂w${SUB[i]}${SUB[j]}`,
+      `∂L/∂z${SUB[j]} · x${SUB[i]}`, times(bw.loss_by_hidden_sums[j], x[i]), gradients.w[i][j]))));
   }
   // compare: every weight, by hand and by autograd
   const rows = [];
   for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 2; j++) rows.push([`w${SUB[i]}${SUB[j]}`, `w${i + 1}${j + 1}`, gradients.w[i][j], autograd.w[i][j]]);
+    for (let j = 0; j < 2; j++) {
+      rows.push([`w${SUB[i]}${SUB[j]}`, `w${i + 1}${j + 1}`, gradients.w[i][j], autograd.w[i][j]]);
+    }
   }
   for (let j = 0; j < 2; j++) rows.push([`v${SUB[j]}`, `v${j + 1}`, gradients.v[j], autograd.v[j]]);
   const precise = (value) => formatNumber(value, 8);
@@ -236,7 +253,9 @@ startPage(async () => {
   element("next").addEventListener("click", () => goTo(step + 1));
   element("all").addEventListener("click", () => goTo(STEPS.length - 1));
   element("restart").addEventListener("click", () => goTo(0));
-  document.querySelectorAll("#values input").forEach((input) => input.addEventListener("input", () => update(readValues())));
+  document.querySelectorAll("#values input").forEach((input) => {
+    input.addEventListener("input", () => update(readValues()));
+  });
   onLanguageChange(() => {
     render();
   });

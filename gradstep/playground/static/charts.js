@@ -57,7 +57,8 @@ function drawLineChart(canvas, series, options = {}) {
   const logY = options.logY && all.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) > 100;
   const scaleY = (y) => (logY ? Math.log10(y) : y);
   let [xLow, xHigh] = options.xRange || [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
-  let [yLow, yHigh] = options.yRange || [Math.min(...all.map((p) => scaleY(p[1]))), Math.max(...all.map((p) => scaleY(p[1])))];
+  const scaled = all.map(([, y]) => scaleY(y));
+  let [yLow, yHigh] = options.yRange || [Math.min(...scaled), Math.max(...scaled)];
   if (!Number.isFinite(xLow)) [xLow, xHigh] = [0, 1];
   if (!Number.isFinite(yLow)) [yLow, yHigh] = [0, 1];
   if (xHigh === xLow) xHigh = xLow + 1;
@@ -210,13 +211,17 @@ function drawContourMap(canvas, map) {
   return view;
 }
 
-// Grey or diverging pictures from bytes: `pixels` = {shape: [count, h, w], base64}. `colour(byte)` → [r, g, b].
+// Pictures from bytes, as the server sends them: `pixels` = {shape: [count, h, w], base64}.
 function decodePictures(pixels) {
   const bytes = Uint8Array.from(atob(pixels.base64), (c) => c.charCodeAt(0));
   const [count, h, w] = pixels.shape;
-  return Array.from({ length: count }, (_, i) => ({ width: w, height: h, bytes: bytes.subarray(i * h * w, (i + 1) * h * w) }));
+  const size = h * w;
+  return Array.from({ length: count }, (_, i) => ({
+    width: w, height: h, bytes: bytes.subarray(i * size, (i + 1) * size),
+  }));
 }
 
+// Draw one picture, each byte coloured by `colour(byte)` → [r, g, b].
 function drawPicture(canvas, picture, colour) {
   canvas.width = picture.width;
   canvas.height = picture.height;

@@ -16,10 +16,14 @@ function startingLanguage() {
   return preferred.toLowerCase().startsWith("zh") ? "zh" : "en";
 }
 
-// The text under a dotted key ("descent.title") in the current language, with {name} filled from params.
+function lookUp(texts, key) {
+  return key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), texts);
+}
+
+// The text under a dotted key ("descent.title") in the current language (else in English), with {name}
+// filled in from params.
 function t(key, params = {}) {
-  let text = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), TEXTS[language]);
-  if (text === undefined) text = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), TEXTS.en);
+  const text = lookUp(TEXTS[language], key) ?? lookUp(TEXTS.en, key);
   if (typeof text !== "string") return key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? params[name] : whole));
 }
@@ -27,8 +31,12 @@ function t(key, params = {}) {
 function applyTexts() {
   document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((element) => { element.textContent = t(element.dataset.i18n); });
-  document.querySelectorAll("[data-i18n-html]").forEach((element) => { element.innerHTML = t(element.dataset.i18nHtml); });
-  document.querySelectorAll("[data-i18n-title]").forEach((element) => { element.title = t(element.dataset.i18nTitle); });
+  document.querySelectorAll("[data-i18n-html]").forEach((element) => {
+    element.innerHTML = t(element.dataset.i18nHtml);
+  });
+  document.querySelectorAll("[data-i18n-title]").forEach((element) => {
+    element.title = t(element.dataset.i18nTitle);
+  });
   document.querySelectorAll(".language-switch button").forEach((button) => {
     button.setAttribute("aria-pressed", String(button.dataset.language === language));
   });

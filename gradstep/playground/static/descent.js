@@ -12,7 +12,10 @@ const SURFACE_DEFAULTS = {
 const LOG_SLIDERS = { lr: [1e-4, 30], ratio: [1, 1000] };
 const SLIDER_STEPS = 1000;
 
-const state = { surface: "bowl", ratio: "10", optimizer: "gd", lr: "0.05", momentum: "0.9", steps: "100", start: [-2.5, 1.5] };
+// The knobs as the learner set them: numbers as typed, for the server to check.
+const state = {
+  surface: "bowl", ratio: "10", optimizer: "gd", lr: "0.05", momentum: "0.9", steps: "100", start: [-2.5, 1.5],
+};
 let shownMap = null; // {key, view, background, answer}
 let lastWalk = null;
 let busy = false;
@@ -51,7 +54,8 @@ function describeKnobs() {
   const unused = state.optimizer === "gd";
   element("momentum-knob").classList.toggle("unused", unused);
   element("momentum-knob").title = unused ? t("descent.momentum_unused") : "";
-  element("start-shown").textContent = t("descent.start_at", { w1: formatNumber(state.start[0], 3), w2: formatNumber(state.start[1], 3) });
+  const [w1, w2] = state.start.map((w) => formatNumber(w, 3));
+  element("start-shown").textContent = t("descent.start_at", { w1, w2 });
 }
 
 function wireKnobs() {
@@ -89,7 +93,8 @@ function wireKnobs() {
   element("map").addEventListener("click", (event) => {
     if (!shownMap) return;
     const box = event.target.getBoundingClientRect();
-    state.start = shownMap.view.toWeights(event.clientX - box.left, event.clientY - box.top).map((w) => Number(w.toFixed(2)));
+    const clicked = shownMap.view.toWeights(event.clientX - box.left, event.clientY - box.top);
+    state.start = clicked.map((w) => Number(w.toFixed(2)));
     describeKnobs();
     update();
   });
@@ -183,7 +188,8 @@ function drawStar(context, [x, y]) {
 
 function drawLosses() {
   const points = lastWalk.losses.map((loss, step) => [step, loss]).filter(([, loss]) => loss !== null);
-  drawLineChart(element("loss-chart"), [{ points, color: lastWalk.diverged_at !== null ? "#d62828" : "#f77f00", width: 2 }], {
+  const color = lastWalk.diverged_at !== null ? "#d62828" : "#f77f00";
+  drawLineChart(element("loss-chart"), [{ points, color, width: 2 }], {
     xLabel: t("descent.step_axis"),
     yLabel: t("descent.loss_axis"),
     logY: true,
@@ -195,7 +201,9 @@ function drawLosses() {
 function describeWalk() {
   const map = shownMap.answer;
   const [smallest, largest] = map.curvatures;
-  element("curvature").innerHTML = t("descent.curvatures", { largest: formatNumber(largest), smallest: formatNumber(smallest) });
+  element("curvature").innerHTML = t("descent.curvatures", {
+    largest: formatNumber(largest), smallest: formatNumber(smallest),
+  });
   const limit = lastWalk.lr_limit;
   const lr = Number(state.lr);
   const mark = element("limit-mark");

@@ -4,7 +4,9 @@
 "use strict";
 
 const RUN_COLOURS = ["#1f6feb", "#f77f00", "#2a9d8f", "#9b5de5", "#e63946", "#6c757d"];
-const SETTINGS = ["network", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs", "train_size", "seed"];
+const SETTINGS = [
+  "network", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs", "train_size", "seed",
+];
 const KEPT_RUNS = RUN_COLOURS.length;
 
 let options = null;
@@ -21,7 +23,9 @@ function describeRun(run) {
   const network = options.networks[s.network].names[language] || s.network;
   const shape = options.networks[s.network].takes_hidden_sizes ? ` ${s.hidden.join("-")}` : "";
   const optimizer = s.optimizer === "sgd" ? `SGD η=${s.lr} γ=${s.momentum}` : `Adam η=${s.lr}`;
-  return t("train.run_summary", { number: run.number, network: network + shape, optimizer, batch: s.batch_size, images: s.train_size });
+  return t("train.run_summary", {
+    number: run.number, network: network + shape, optimizer, batch: s.batch_size, images: s.train_size,
+  });
 }
 
 function runResult(run) {
@@ -50,13 +54,23 @@ function drawCharts() {
     color: run.colour,
     width: run === current ? 2.4 : 1.3,
   }));
-  drawLineChart(element("loss-chart"), lossSeries, { xLabel: t("train.epoch_axis"), yLabel: t("train.loss_axis"), xRange: [0, longest] });
+  drawLineChart(element("loss-chart"), lossSeries, {
+    xLabel: t("train.epoch_axis"), yLabel: t("train.loss_axis"), xRange: [0, longest],
+  });
   const accuracySeries = runs.flatMap((run) => [
-    { points: run.progress.map(([epochs, , accuracy]) => [epochs, accuracy]), color: run.colour, width: run === current ? 1.6 : 1 },
+    {
+      points: run.progress.map(([epochs, , accuracy]) => [epochs, accuracy]),
+      color: run.colour,
+      width: run === current ? 1.6 : 1,
+    },
     { points: run.validation, color: run.colour, width: 2.2, dash: [5, 4], dots: 4 },
   ]);
   drawLineChart(element("accuracy-chart"), accuracySeries, {
-    xLabel: t("train.epoch_axis"), yLabel: t("train.accuracy_axis"), xRange: [0, longest], yRange: [0, 1], percentY: true,
+    xLabel: t("train.epoch_axis"),
+    yLabel: t("train.accuracy_axis"),
+    xRange: [0, longest],
+    yRange: [0, 1],
+    percentY: true,
   });
   // What the current run has drawn so far, for anyone checking that the charts move.
   element("loss-chart").dataset.points = String(current ? current.progress.length : 0);
@@ -107,7 +121,10 @@ function drawConfusion(matrix) {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     const cells = row.map((count, j) => {
       const share = count / total;
-      const colour = i === j ? `rgba(26, 127, 55, ${0.12 + 0.8 * share})` : `rgba(214, 40, 40, ${Math.min(1, 3 * share)})`;
+      // Right answers green, wrong ones red, deeper for a larger share of the true class.
+      const colour = i === j
+        ? `rgba(26, 127, 55, ${0.12 + 0.8 * share})`
+        : `rgba(214, 40, 40, ${Math.min(1, 3 * share)})`;
       const ink = (i === j && share > 0.5) || (i !== j && share > 0.2) ? "#fff" : "#1d2733";
       return `<td style="background:${colour};color:${ink}" title="${names[i]} → ${names[j]}: ${count}">${count}</td>`;
     }).join("");
@@ -127,7 +144,8 @@ function showButtons() {
   element("pause").disabled = !training || !current.id;
   element("stop").disabled = !training || !current.id;
   element("pause").textContent = t(training && current.paused ? "train.resume" : "train.pause");
-  document.body.dataset.runState = training ? (current.paused ? "paused" : "training") : (runs.length ? runs[runs.length - 1].state : "none");
+  const last = runs[runs.length - 1];
+  document.body.dataset.runState = training ? (current.paused ? "paused" : "training") : (last ? last.state : "none");
 }
 
 // --- the run's events ------------------------------------------------------------------------------------
@@ -139,7 +157,6 @@ function handle(run, event) {
     run.settings = event.settings; // as the server read them: "1e6" is 1000000, "256, 128" is [256, 128]
     drawRunsList();
     examples = { pictures: decodePictures(event.examples), labels: event.example_labels };
-    run.stepsPerEpoch = event.steps_per_epoch;
     drawExamples(null);
     drawConfusion(null);
   } else if (event.event === "progress") {
@@ -178,21 +195,26 @@ function describeState(run) {
   if (run.state === "diverged") setStatus(t("train.diverged", { step: run.divergedAt }), "bad");
   else if (run.state === "error") setStatus(t("train.failed", { message: run.message }), "bad");
   else if (run.state === "stopped") setStatus(t("train.stopped", { step: run.step }));
-  else if (run.state === "done") setStatus(t("train.done", { seconds: run.seconds.toFixed(1), result: runResult(run) }), "good");
+  else if (run.state === "done") {
+    setStatus(t("train.done", { seconds: run.seconds.toFixed(1), result: runResult(run) }), "good");
+  }
   else if (run.progress.length === 0) setStatus(t("train.loading"));
   else {
     const key = current && current.paused ? "train.paused" : "train.training";
-    setStatus(t(key, { epoch: run.epoch, epochs: run.settings.epochs, step: run.step, loss: formatNumber(run.progress[run.progress.length - 1][1], 3) }));
+    const loss = formatNumber(run.progress[run.progress.length - 1][1], 3);
+    setStatus(t(key, { epoch: run.epoch, epochs: run.settings.epochs, step: run.step, loss }));
   }
 }
 
 async function start() {
   const values = Object.fromEntries(SETTINGS.map((name) => [name, element(name).value.trim()]));
+  element("start").disabled = true; // one run at a time from a page
   let response;
   try {
     response = await callApi("/api/train", values, { stream: true });
   } catch (problem) {
     showProblem(element("problem"), problem);
+    element("start").disabled = false;
     return;
   }
   showProblem(element("problem"), null);
@@ -233,7 +255,8 @@ async function readEvents(run, response) {
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const data = block.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+        const data = block.split("\n").filter((line) => line.startsWith("data: "))
+          .map((line) => line.slice(6)).join("\n");
         if (data) handle(run, JSON.parse(data));
       }
     }
@@ -271,7 +294,9 @@ function showOptions() {
 startPage(async () => {
   options = await (await fetch("/api/options")).json();
   const defaults = options.training_defaults;
-  for (const name of SETTINGS) element(name).value = Array.isArray(defaults[name]) ? defaults[name].join(",") : defaults[name];
+  for (const name of SETTINGS) {
+    element(name).value = Array.isArray(defaults[name]) ? defaults[name].join(",") : defaults[name];
+  }
   showOptions();
   element("network").addEventListener("change", showOptions);
   element("optimizer").addEventListener("change", () => {
