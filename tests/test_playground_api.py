@@ -45,6 +45,18 @@ def test_the_pages_and_their_files_come_from_the_package(address):
     assert request(address, "GET", "/static/texts.json")[0] == 200
 
 
+def test_the_pages_offer_what_the_api_accepts(address):
+    status, options = request(address, "GET", "/api/options")
+    descent_page = (STATIC / "descent.html").read_text(encoding="utf-8")
+    train_page = (STATIC / "train.html").read_text(encoding="utf-8")
+    for select, choices in [("surface", options["surfaces"]), ("optimizer", options["walks"])]:
+        menu = re.search(rf'<select id="{select}".*?</select>', descent_page, re.S).group(0)
+        assert re.findall(r'value="(\w+)"', menu) == choices
+    menu = re.search(r'<select id="optimizer".*?</select>', train_page, re.S).group(0)
+    assert re.findall(r'value="(\w+)"', menu) == options["optimizers"]
+    assert list(options["networks"]) == ["mlp"] and options["training_defaults"]["hidden"] == [128]
+
+
 def test_nothing_is_fetched_from_elsewhere():
     for path in STATIC.iterdir():
         text = path.read_text(encoding="utf-8")
@@ -135,6 +147,7 @@ def test_backprop_gives_pytorchs_gradients(address):
     ("/api/walk", {"optimizer": "rmsprop"}, 400, "not_one_of", "optimizer"),
     ("/api/walk", {"steps": 0}, 400, "at_least", "steps"),
     ("/api/walk", {"steps": 2.5}, 400, "not_a_whole_number", "steps"),
+    ("/api/walk", {"steps": 10**400}, 400, "not_a_number", "steps"),
     ("/api/walk", {"momentum": 1}, 400, "less_than", "momentum"),
     ("/api/walk", {"start": [1]}, 400, "not_a_point", "start"),
     ("/api/surface", {"surface": "moon"}, 400, "not_one_of", "surface"),

@@ -74,7 +74,11 @@ def run_playground(args: argparse.Namespace) -> int:
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
             # Ctrl-C: stop the training runs, so that their streams end; uvicorn waits for open streams.
-            asyncio.get_running_loop().call_soon_threadsafe(runs.stop_all)
+            # This runs as a signal handler, between two steps of the event loop: it only leaves a note.
+            try:
+                asyncio.get_running_loop().call_soon_threadsafe(runs.stop_all)
+            except RuntimeError:  # the loop has already stopped: so have the streams
+                pass
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(create_app(runs), log_level="warning",

@@ -98,7 +98,7 @@ def read_number(
         if isinstance(value, bool):  # JSON true is no number, though Python counts it as 1
             raise TypeError
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a whole number of hundreds of digits
         raise BadInput("not_a_number", field, value=_shown(value)) from None
     if not math.isfinite(number):
         raise BadInput("not_a_number", field, value=_shown(value))

@@ -53,15 +53,12 @@ def create_app(runs: Runs | None = None) -> Starlette:
     ``runs`` keeps the live training runs; the command passes its own, to stop them on Ctrl-C.
     """
     runs = runs if runs is not None else Runs()
-    # gradstep records the graph (or not, under no_grad) in one switch for the whole process, so two
-    # computations in two threads at once could disturb each other: they take turns through this limiter.
-    engine_turns: list[anyio.CapacityLimiter] = []
 
     async def compute(function: Callable[[Mapping[str, Any]], dict], request: Request) -> Response:
         values = await _read_json(request)
-        if not engine_turns:
-            engine_turns.append(anyio.CapacityLimiter(1))
-        return JSONResponse(await anyio.to_thread.run_sync(function, values, limiter=engine_turns[0]))
+        # In a thread, so that the server goes on streaming training events meanwhile.
+        answer = await anyio.to_thread.run_sync(function, values, limiter=request.app.state.engine_turns)
+        return JSONResponse(answer)
 
     async def options(request: Request) -> Response:
         return JSONResponse({
@@ -94,6 +91,9 @@ def create_app(runs: Runs | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        # gradstep records the graph (or not, under no_grad) by one switch for the whole process, so two
+        # computations in two threads at once could disturb each other: they take turns, one at a time.
+        app.state.engine_turns = anyio.CapacityLimiter(1)
         yield
         runs.stop_all()
 

@@ -35,9 +35,9 @@ def obey(commands: IO[str], control: Control) -> None:
 
 
 def main() -> int:
-    # Events go to the real stdout; anything else printing there (a library, a warning) goes to stderr instead.
+    # Events go to the real stdout; anything else writing there (a library, Python or C) goes to stderr instead.
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    sys.stdout = sys.stderr
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     lock = threading.Lock()
 
     def emit(event: str, data: dict) -> None:
