@@ -237,7 +237,7 @@ def test_the_language_switch_changes_every_text(browser, address, page, english,
     if page == "descent":
         wait_for(browser, lambda: "步之后" in text(browser, "outcome"))
     assert re.findall(r"[A-Za-z][a-z]+(?: [a-z]+){3,}", browser.find_element(By.TAG_NAME, "main").text) == []
-    save_full_page(browser, tmp_path / f"{page}-zh.png")
+    save_full_page(browser, tmp_path / f"{page}-zh.png", readme_name="descent-zh.png" if page == "descent" else None)
     browser.get(address + page)  # the choice is remembered
     wait_for(browser, lambda: browser.find_element(By.TAG_NAME, "h1").text == chinese)
     browser.find_element(By.CSS_SELECTOR, ".language-switch [data-language='en']").click()
