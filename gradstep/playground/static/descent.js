@@ -12,10 +12,8 @@ const SURFACE_DEFAULTS = {
 const LOG_SLIDERS = { lr: [1e-4, 30], ratio: [1, 1000] };
 const SLIDER_STEPS = 1000;
 
-// The knobs as the learner set them: numbers as typed, for the server to check.
-const state = {
-  surface: "bowl", ratio: "10", optimizer: "gd", lr: "0.05", momentum: "0.9", steps: "100", start: [-2.5, 1.5],
-};
+// The knobs as the learner set them: numbers as typed, for the server to check. Start, η and steps: below.
+const state = { surface: "bowl", ratio: "10", optimizer: "gd", momentum: "0.9" };
 let shownMap = null; // {key, view, background, answer}
 let lastWalk = null;
 let busy = false;
@@ -33,15 +31,26 @@ function valueFromSlider(name, position) {
   return 10 ** (Math.log10(low) + (position / SLIDER_STEPS) * (Math.log10(high) - Math.log10(low)));
 }
 
+function useSurfaceDefaults() {
+  const defaults = SURFACE_DEFAULTS[state.surface];
+  Object.assign(state, { start: defaults.start, lr: String(defaults.lr), steps: String(defaults.steps) });
+}
+
+// Put a knob's slider where its typed value is, if that is a number the slider can show.
+function moveSlider(name) {
+  const number = Number(state[name]);
+  const logarithmic = name in LOG_SLIDERS;
+  if (state[name] !== "" && Number.isFinite(number) && (number > 0 || !logarithmic)) {
+    element(`${name}-slider`).value = logarithmic ? sliderFromValue(name, number) : number;
+  }
+}
+
 // Show the state in the knobs (after a surface change, or at the start).
 function showKnobs() {
   for (const name of ["surface", "optimizer"]) element(name).value = state[name];
   for (const name of ["ratio", "lr", "momentum", "steps"]) {
     element(name).value = state[name];
-    const number = Number(state[name]);
-    if (Number.isFinite(number) && number > 0 || name === "momentum") {
-      element(`${name}-slider`).value = name in LOG_SLIDERS ? sliderFromValue(name, number) : number;
-    }
+    moveSlider(name);
   }
   element("ratio-knob").hidden = state.surface !== "bowl";
   describeKnobs();
@@ -61,8 +70,7 @@ function describeKnobs() {
 function wireKnobs() {
   element("surface").addEventListener("change", (event) => {
     state.surface = event.target.value;
-    const defaults = SURFACE_DEFAULTS[state.surface];
-    Object.assign(state, { start: defaults.start, lr: String(defaults.lr), steps: String(defaults.steps) });
+    useSurfaceDefaults();
     showKnobs();
     update();
   });
@@ -83,10 +91,7 @@ function wireKnobs() {
     // Typed values go to the server as typed: it checks them and says what is wrong.
     box.addEventListener("input", () => {
       state[name] = box.value.trim();
-      const number = Number(state[name]);
-      if (state[name] !== "" && Number.isFinite(number) && number > 0) {
-        slider.value = name in LOG_SLIDERS ? sliderFromValue(name, number) : number;
-      }
+      moveSlider(name);
       update();
     });
   }
@@ -234,6 +239,7 @@ function describeWalk() {
 }
 
 startPage(() => {
+  useSurfaceDefaults();
   showKnobs();
   wireKnobs();
   onLanguageChange(() => {
