@@ -24,6 +24,8 @@ SECONDS_BETWEEN_HEARTBEATS = 2.0
 """While a run is paused no event comes; a comment line now and then shows whether the page is still there."""
 SECONDS_TO_STOP = 3.0
 """How long a worker asked to stop may take before it is killed."""
+MOST_RUNS = 4
+"""Runs at once, even with more cores: each worker holds Fashion-MNIST (about 60 MB) and its own network."""
 LONGEST_EVENT = 2**20
 """Bytes one event may take; the largest, the first layer's pictures, takes about 17 kB."""
 
@@ -59,7 +61,7 @@ class Run:
 
 
 class Runs:
-    """The runs in progress, at most one per core.
+    """The runs in progress: at most one per core, and at most :data:`MOST_RUNS`.
 
     Example:
         >>> Runs(limit=2).limit
@@ -67,7 +69,7 @@ class Runs:
     """
 
     def __init__(self, limit: int | None = None) -> None:
-        self.limit = limit or os.cpu_count() or 1
+        self.limit = limit or min(os.cpu_count() or 1, MOST_RUNS)
         self._runs: dict[str, Run] = {}
 
     def __len__(self) -> int:
