@@ -5,6 +5,7 @@
     gradstep eval runs/20250101-120000   # test a saved run again
     gradstep predict runs/20250101-120000 --index 0
     gradstep demo momentum               # one idea of the lesson, drawn
+    gradstep playground                  # the lesson's knobs in the browser
 
 Each command is one function that adds its sub-parser and sets ``run``, the
 function that carries it out; ``COMMANDS`` lists them. Another module can add a
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from gradstep.i18n import add_lang_option, language_from_locale
 from gradstep.lesson.cli import add_demo_command
+from gradstep.playground.cli import add_playground_command
 
 class CommandError(ValueError):
     """The command cannot do what it was asked; reported as one line, with exit code 2."""
@@ -224,13 +226,15 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_eval_command,
     add_predict_command,
     add_demo_command,
+    add_playground_command,
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gradstep",
-        description="Train, test and question the Fashion-MNIST lesson's network, or run one of the lesson's demos.",
+        description="Train, test and question the Fashion-MNIST lesson's network, run one of the lesson's demos, "
+        "or turn the lesson's knobs in the playground.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in COMMANDS:

@@ -4,7 +4,7 @@ import pytest
 
 import gradstep
 from gradstep.lesson.backprop import (
-    autograd_gradients, binary_cross_entropy, logistic_regression_gradient, sigmoid, two_layer_gradients,
+    autograd_gradients, binary_cross_entropy, chain_rule, logistic_regression_gradient, sigmoid, two_layer_gradients,
 )
 
 torch = pytest.importorskip("torch")
@@ -63,3 +63,32 @@ def test_a_bias_is_a_weight_on_a_column_of_ones():
     gradient = logistic_regression_gradient(with_ones, y, np.vstack([w, [[0.5]]]))
     np.testing.assert_allclose(gradient[:3, 0], model.weight.grad.numpy()[0], **TOLERANCE)
     np.testing.assert_allclose(gradient[3], model.bias.grad.numpy(), **TOLERANCE)
+
+
+@pytest.mark.parametrize("seed, inputs, hidden", [(0, 3, 2), (1, 1, 1), (2, 5, 4)])
+def test_the_chain_rule_for_one_sample_gives_autograds_gradients(seed, inputs, hidden):
+    X, y, (hidden_weights, output_weights) = _problem(seed, 1, inputs, hidden)
+    steps = chain_rule(X[0], y[0, 0], hidden_weights, output_weights)
+    torch_hidden, torch_output = autograd_gradients(torch, X, y, [hidden_weights, output_weights])
+    np.testing.assert_allclose(steps.hidden_weights, torch_hidden, **TOLERANCE)
+    np.testing.assert_allclose(steps.output_weights, torch_output[:, 0], **TOLERANCE)
+    assert steps.loss == pytest.approx(binary_cross_entropy(steps.output, y[0, 0]), rel=1e-12)
+
+
+def test_each_factor_of_the_chain_is_the_local_derivative_it_names():
+    x, label = np.array([0.5, 1.0, -1.5]), 1.0
+    hidden_weights, output_weights = np.array([[0.3, -0.6], [0.8, 0.2], [-0.5, 0.4]]), np.array([1.2, -0.7])
+    steps = chain_rule(x, label, hidden_weights, output_weights)
+    np.testing.assert_allclose(steps.hidden_sums, x @ hidden_weights)
+    np.testing.assert_allclose(steps.hidden, sigmoid(steps.hidden_sums))
+    assert steps.output == pytest.approx(float(sigmoid(steps.hidden @ output_weights)))
+    # Each local derivative against a small nudge of the node it differentiates.
+    nudge = 1e-7
+    loss = lambda out: -(label * np.log(out) + (1 - label) * np.log(1 - out))  # noqa: E731
+    assert steps.loss_by_output == pytest.approx((loss(steps.output + nudge) - loss(steps.output - nudge)) / (2 * nudge))
+    assert steps.output_by_sum == pytest.approx(
+        float(sigmoid(np.array(steps.output_sum + nudge)) - sigmoid(np.array(steps.output_sum - nudge))) / (2 * nudge))
+    assert steps.loss_by_output_sum == pytest.approx(steps.output - label, rel=1e-12)
+    np.testing.assert_allclose(steps.loss_by_hidden, steps.loss_by_output_sum * output_weights)
+    np.testing.assert_allclose(steps.loss_by_hidden_sums, steps.loss_by_hidden * steps.hidden * (1 - steps.hidden))
+    np.testing.assert_allclose(steps.hidden_weights[2, 1], steps.loss_by_hidden_sums[1] * x[2])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gradstep.lesson.descent import gradient_descent
-from gradstep.lesson.momentum import sgd_momentum, steps_to_reach, textbook_momentum
+from gradstep.lesson.momentum import nesterov_momentum, sgd_momentum, steps_to_reach, textbook_momentum
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl
 
 torch = pytest.importorskip("torch")
@@ -20,11 +20,12 @@ def test_textbook_and_pytorch_forms_take_the_same_walk(surface, momentum):
     np.testing.assert_allclose(textbook, pytorch_form, rtol=0, atol=1e-12)
 
 
-def test_gradstep_sgd_walks_as_torch_sgd_does():
+@pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
+def test_gradstep_sgd_walks_as_torch_sgd_does(nesterov):
     surface = QuadraticBowl(curvatures=(1.0, 10.0))
     start = np.array([-2.6, 0.2])
     w = torch.tensor(start, requires_grad=True)
-    optimizer = torch.optim.SGD([w], lr=0.02, momentum=0.9)
+    optimizer = torch.optim.SGD([w], lr=0.02, momentum=0.9, nesterov=nesterov)
     matrix = torch.from_numpy(surface.matrix)
     torch_path = [start]
     for _ in range(50):
@@ -32,7 +33,8 @@ def test_gradstep_sgd_walks_as_torch_sgd_does():
         (0.5 * w @ matrix @ w).backward()
         optimizer.step()
         torch_path.append(w.detach().numpy().copy())
-    np.testing.assert_allclose(sgd_momentum(surface, start, 0.02, 0.9, 50), np.array(torch_path), atol=1e-12)
+    walk = nesterov_momentum if nesterov else sgd_momentum
+    np.testing.assert_allclose(walk(surface, start, 0.02, 0.9, 50), np.array(torch_path), atol=1e-12)
 
 
 def test_no_momentum_is_plain_gradient_descent():

@@ -111,6 +111,89 @@ def two_layer_gradients(
     )
 
 
+@dataclass
+class ChainRule:
+    """Every value and every factor of backpropagation through the two-layer network, for one sample.
+
+    Forward, layer by layer: zⱼ⁽¹⁾ = Σᵢ xᵢ wᵢⱼ⁽⁰→¹⁾, σⱼ⁽¹⁾ = σ(zⱼ⁽¹⁾), z⁽²⁾ = Σⱼ σⱼ⁽¹⁾ wⱼ⁽¹→²⁾,
+    σ⁽²⁾ = σ(z⁽²⁾), then the loss L. Backward, each node's ∂L/∂node is the ∂L/∂
+    of the node after it times the local derivative of the edge between them.
+    """
+
+    inputs: np.ndarray
+    """x, (inputs,)."""
+    hidden_sums: np.ndarray
+    """z⁽¹⁾ = x w⁽⁰→¹⁾, (hidden,)."""
+    hidden: np.ndarray
+    """σ⁽¹⁾ = σ(z⁽¹⁾), (hidden,)."""
+    output_sum: float
+    """z⁽²⁾ = σ⁽¹⁾ w⁽¹→²⁾."""
+    output: float
+    """σ⁽²⁾ = σ(z⁽²⁾), the network's answer."""
+    label: float
+    loss: float
+    """L = −[y ln σ⁽²⁾ + (1 − y) ln(1 − σ⁽²⁾)]."""
+    loss_by_output: float
+    """∂L/∂σ⁽²⁾ = (σ⁽²⁾ − y) / (σ⁽²⁾(1 − σ⁽²⁾))."""
+    output_by_sum: float
+    """∂σ⁽²⁾/∂z⁽²⁾ = σ⁽²⁾(1 − σ⁽²⁾), the sigmoid's slope."""
+    loss_by_output_sum: float
+    """∂L/∂z⁽²⁾ = ∂L/∂σ⁽²⁾ · ∂σ⁽²⁾/∂z⁽²⁾ = σ⁽²⁾ − y."""
+    output_weights: np.ndarray
+    """∂L/∂wⱼ⁽¹→²⁾ = ∂L/∂z⁽²⁾ · σⱼ⁽¹⁾ (the edge's local derivative ∂z⁽²⁾/∂wⱼ is σⱼ⁽¹⁾), (hidden,)."""
+    loss_by_hidden: np.ndarray
+    """∂L/∂σⱼ⁽¹⁾ = ∂L/∂z⁽²⁾ · wⱼ⁽¹→²⁾ (the local derivative ∂z⁽²⁾/∂σⱼ⁽¹⁾ is the weight), (hidden,)."""
+    hidden_by_sums: np.ndarray
+    """∂σⱼ⁽¹⁾/∂zⱼ⁽¹⁾ = σⱼ⁽¹⁾(1 − σⱼ⁽¹⁾), (hidden,)."""
+    loss_by_hidden_sums: np.ndarray
+    """∂L/∂zⱼ⁽¹⁾ = ∂L/∂σⱼ⁽¹⁾ · ∂σⱼ⁽¹⁾/∂zⱼ⁽¹⁾, (hidden,)."""
+    hidden_weights: np.ndarray
+    """∂L/∂wᵢⱼ⁽⁰→¹⁾ = ∂L/∂zⱼ⁽¹⁾ · xᵢ, (inputs, hidden)."""
+
+
+def chain_rule(inputs: np.ndarray, label: float, hidden_weights: np.ndarray, output_weights: np.ndarray) -> ChainRule:
+    """Backpropagate the loss of one sample through the two-layer network, keeping every factor.
+
+    ``hidden_weights`` is w⁽⁰→¹⁾, (inputs, hidden); ``output_weights`` is w⁽¹→²⁾,
+    (hidden,) or (hidden, 1). The weight gradients are those of
+    :func:`two_layer_gradients` for a batch of this one sample.
+
+    Example:
+        >>> steps = chain_rule(np.array([1.0, 2.0]), 1.0, np.zeros((2, 3)), np.ones(3))
+        >>> steps.hidden, round(steps.loss_by_output_sum, 4)  # σ(0) = ½; σ⁽²⁾ − y
+        (array([0.5, 0.5, 0.5]), -0.1824)
+    """
+    x = np.asarray(inputs, dtype=np.float64)
+    output_weights = np.asarray(output_weights, dtype=np.float64).reshape(-1)
+    hidden_sums = x @ hidden_weights
+    hidden = sigmoid(hidden_sums)
+    output_sum = float(hidden @ output_weights)
+    output = float(sigmoid(np.array(output_sum)))
+    loss_by_output = (output - label) / (output * (1 - output))
+    output_by_sum = output * (1 - output)
+    loss_by_output_sum = loss_by_output * output_by_sum
+    loss_by_hidden = loss_by_output_sum * output_weights
+    hidden_by_sums = hidden * (1 - hidden)
+    loss_by_hidden_sums = loss_by_hidden * hidden_by_sums
+    return ChainRule(
+        inputs=x,
+        hidden_sums=hidden_sums,
+        hidden=hidden,
+        output_sum=output_sum,
+        output=output,
+        label=float(label),
+        loss=binary_cross_entropy(np.array(output), np.array(label)),
+        loss_by_output=loss_by_output,
+        output_by_sum=output_by_sum,
+        loss_by_output_sum=loss_by_output_sum,
+        output_weights=loss_by_output_sum * hidden,
+        loss_by_hidden=loss_by_hidden,
+        hidden_by_sums=hidden_by_sums,
+        loss_by_hidden_sums=loss_by_hidden_sums,
+        hidden_weights=np.outer(x, loss_by_hidden_sums),
+    )
+
+
 def autograd_gradients(
     engine: ModuleType,
     inputs: np.ndarray,

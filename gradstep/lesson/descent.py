@@ -7,16 +7,54 @@ across it, and past 2 / (largest curvature) climbs out of it altogether.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
+import gradstep
 from gradstep.i18n import pad, translator
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
 
 ESCAPED = 1e3
 """A walk whose weights grow past this size has left any sensible region: it has diverged."""
+
+
+def has_escaped(w: np.ndarray) -> bool:
+    """Whether the point ``w`` is past :data:`ESCAPED`, or not a number at all: the walk has diverged.
+
+    Example:
+        >>> has_escaped(np.array([1.0, -2e3])), has_escaped(np.array([np.nan, 0.0])), has_escaped(np.zeros(2))
+        (True, True, False)
+    """
+    return not (np.abs(w).max() <= ESCAPED)  # NaN compares false: it counts as escaped
+
+
+def divergence_step(path: np.ndarray) -> int | None:
+    """The step at which a walk escaped (see :func:`has_escaped`), or ``None`` if it never did.
+
+    Example:
+        >>> divergence_step(np.array([[1.0, 0.0], [-3.0, 0.0], [9e3, 0.0]]))
+        2
+    """
+    for step, w in enumerate(path):
+        if has_escaped(w):
+            return step
+    return None
+
+
+def lr_limit(largest_curvature: float) -> float:
+    """The learning rate above which gradient descent diverges near a minimum: 2 / λ_max.
+
+    Along a direction of curvature λ each step multiplies the distance to the
+    minimum by (1 − ηλ), which grows in size once ηλ > 2.
+
+    Example:
+        >>> lr_limit(4.0)
+        0.5
+    """
+    return 2 / largest_curvature
 
 
 def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int) -> np.ndarray:
@@ -34,31 +72,38 @@ def gradient_descent(surface: Surface, start: np.ndarray, lr: float, steps: int)
     for _ in range(steps):
         w = path[-1]
         path.append(w - lr * surface.gradient(w))
-        if np.abs(path[-1]).max() > ESCAPED:
+        if has_escaped(path[-1]):
             break
     return np.array(path)
 
 
-def newton_step(surface: Surface, w: np.ndarray) -> np.ndarray:
-    """One step of Newton's method, w ← w − H⁻¹∇L: the gradient rescaled by the curvature.
+def optimizer_walk(
+    surface: Surface, start: np.ndarray, steps: int, make_optimizer: Callable[[list[gradstep.Tensor]], Any]
+) -> np.ndarray:
+    """The points visited by ``steps`` steps of a ``gradstep.optim`` optimizer, shape ``(steps + 1, 2)``.
 
-    Where descent takes the same η in every direction, Newton divides each direction's
-    slope by its curvature, so on a quadratic bowl one step lands at the bottom.
+    ``make_optimizer`` receives the parameter list ``[w]``, as an optimizer does.
+    Like :func:`gradient_descent`, a walk that diverges stops early.
 
     Example:
-        >>> bowl = QuadraticBowl(curvatures=(1.0, 10.0))
-        >>> np.round(newton_step(bowl, np.array([2.0, 1.0])), 12) + 0.0
-        array([0., 0.])
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> walk = optimizer_walk(bowl, np.array([2.0, 0.0]), 2, lambda w: gradstep.optim.SGD(w, lr=0.5))
+        >>> walk[:, 0]
+        array([2. , 1. , 0.5])
     """
-    return w - np.linalg.solve(surface.hessian(w), surface.gradient(w))
-
-
-def minimum(surface: Surface, start: np.ndarray, steps: int = 20) -> np.ndarray:
-    """The bottom of a convex surface, by Newton steps from ``start`` (each squares the error)."""
-    w = np.asarray(start, dtype=np.float64)
-    for _ in range(steps):
-        w = newton_step(surface, w)
-    return w
+    w = gradstep.tensor(start, dtype=gradstep.float64, requires_grad=True)
+    optimizer = make_optimizer([w])
+    path = [w.detach().numpy().copy()]
+    # A diverging walk overflows to inf before it is stopped: that is expected, not worth a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            surface.loss(w).backward()
+            optimizer.step()
+            path.append(w.detach().numpy().copy())
+            if has_escaped(path[-1]):
+                break
+    return np.array(path)
 
 
 def loss_after_descent(surface: Surface, start: np.ndarray, learning_rates: np.ndarray, steps: int) -> np.ndarray:
@@ -117,7 +162,7 @@ def _curvature_demo(surface: Surface, out_dir: Path, tr: Callable[..., str], lan
     """Where the largest curvature puts the edge of stability, and Newton's step beside descent's."""
     from gradstep.plots.lesson_descent import plot_newton_step, plot_stability
 
-    bottom = minimum(surface, np.zeros(2))
+    bottom = surface.lowest_point()
     hessian = surface.hessian(bottom)
     curvature = float(np.linalg.eigvalsh(hessian).max())
     limit = 2 / curvature
@@ -138,7 +183,7 @@ def _curvature_demo(surface: Surface, out_dir: Path, tr: Callable[..., str], lan
     plot_stability(learning_rates, finals, limit, surface.value(bottom), stability, lang=lang)
 
     w, lr = np.zeros(2), 1.0
-    by_gradient, by_newton = w - lr * surface.gradient(w), newton_step(surface, w)
+    by_gradient, by_newton = w - lr * surface.gradient(w), surface.newton_step(w)
     print("\n" + tr("From w = {point}: a gradient step (η = {lr}) reaches L = {by_gradient:.4f}, a Newton step "
                     "w − H⁻¹∇L reaches L = {by_newton:.4f} (minimum {minimum:.4f})",
                     point=_point(w), lr=lr, by_gradient=surface.value(by_gradient),

@@ -14,6 +14,9 @@ Unrolled, both move w by −η Σₖ γᵏ ∇L₍ₜ₋ₖ₎ at step t: the sa
 does not change. In a long narrow valley the gradients across the valley flip
 sign from step to step and cancel in the sum, while those along it agree and add
 up: the zig-zag calms down and the walk speeds up along the valley floor.
+
+Nesterov's momentum (``SGD(momentum=γ, nesterov=True)``) looks one step ahead:
+it steps by ∇L + γv instead of v, which brakes earlier when the gradient turns.
 """
 from __future__ import annotations
 
@@ -24,13 +27,15 @@ import numpy as np
 
 import gradstep
 from gradstep.i18n import display_width, pad, translator
+from gradstep.lesson.descent import has_escaped, optimizer_walk
 from gradstep.lesson.surfaces import LogisticRegressionLoss, QuadraticBowl, Surface
 
 
 def textbook_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float, steps: int) -> np.ndarray:
     """The points visited by ``steps`` steps of v ← γv − η∇L, w ← w + v, shape ``(steps + 1, 2)``.
 
-    With ``momentum=0`` this is plain gradient descent.
+    With ``momentum=0`` this is plain gradient descent. A walk that diverges
+    stops early, as in :func:`~gradstep.lesson.descent.gradient_descent`.
 
     Example:
         >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
@@ -44,6 +49,8 @@ def textbook_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: 
         velocity = momentum * velocity - lr * surface.gradient(w)
         w = w + velocity
         path.append(w)
+        if has_escaped(w):
+            break
     return np.array(path)
 
 
@@ -55,15 +62,46 @@ def sgd_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float
         >>> sgd_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
         array([2., 1., 0.])
     """
-    w = gradstep.tensor(start, dtype=gradstep.float64, requires_grad=True)
-    optimizer = gradstep.optim.SGD([w], lr=lr, momentum=momentum)
-    path = [w.detach().numpy().copy()]
-    for _ in range(steps):
-        optimizer.zero_grad()
-        surface.loss(w).backward()
-        optimizer.step()
-        path.append(w.detach().numpy().copy())
-    return np.array(path)
+    return optimizer_walk(surface, start, steps, lambda w: gradstep.optim.SGD(w, lr=lr, momentum=momentum))
+
+
+def nesterov_momentum(surface: Surface, start: np.ndarray, lr: float, momentum: float, steps: int) -> np.ndarray:
+    """The walk of ``gradstep.optim.SGD(momentum=γ, nesterov=True)``: v ← γv + ∇L, w ← w − η(∇L + γv).
+
+    With γ = 0 it is plain gradient descent (SGD refuses ``nesterov=True`` without momentum, as PyTorch's does).
+
+    Example:
+        >>> bowl = QuadraticBowl(curvatures=(1.0, 1.0))
+        >>> nesterov_momentum(bowl, np.array([2.0, 0.0]), lr=0.5, momentum=0.5, steps=2)[:, 0]
+        array([ 2.   ,  0.5  , -0.125])
+    """
+    return optimizer_walk(
+        surface, start, steps, lambda w: gradstep.optim.SGD(w, lr=lr, momentum=momentum, nesterov=momentum > 0))
+
+
+def momentum_lr_limit(largest_curvature: float, momentum: float) -> float:
+    """The learning rate above which momentum diverges near a minimum: 2(1 + γ) / λ_max.
+
+    Along a direction of curvature λ the walk follows wₜ₊₁ = (1 + γ − ηλ)wₜ − γwₜ₋₁,
+    which stays bounded only while ηλ < 2(1 + γ): momentum tolerates larger steps.
+
+    Example:
+        >>> momentum_lr_limit(4.0, momentum=0.0), momentum_lr_limit(4.0, momentum=0.9)
+        (0.5, 0.95)
+    """
+    return 2 * (1 + momentum) / largest_curvature
+
+
+def nesterov_lr_limit(largest_curvature: float, momentum: float) -> float:
+    """The learning rate above which Nesterov's momentum diverges near a minimum: 2(1 + γ) / ((1 + 2γ) λ_max).
+
+    Looking ahead costs some room: the limit falls from 2/λ_max at γ = 0 to 4/(3λ_max) as γ nears 1.
+
+    Example:
+        >>> nesterov_lr_limit(4.0, momentum=0.0), nesterov_lr_limit(4.0, momentum=0.5)
+        (0.5, 0.375)
+    """
+    return 2 * (1 + momentum) / ((1 + 2 * momentum) * largest_curvature)
 
 
 def steps_to_reach(surface: Surface, path: np.ndarray, target: float) -> int | None:
