@@ -1,0 +1,111 @@
+"""The folder a run writes to: made fresh for each new run, and held by one process at a time.
+
+A new run never shares a folder: without ``--out`` it gets ``runs/<timestamp>``,
+or ``runs/<timestamp>-2``... when a run started in the same second took that
+name, and the folder is created with ``mkdir``, which only one process can win.
+A folder given with ``--out`` must be new or empty. While a run trains, it
+holds an exclusive lock (``flock``) on ``.lock`` in its folder, so a second
+``--resume`` of the same run is refused instead of writing over the first; the
+operating system releases the lock when the process ends, however it ends.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gradstep.atomic import remove_unfinished
+
+LOCK_NAME = ".lock"
+RUNS_DIR = Path("runs")
+
+
+class RunFolderError(ValueError):
+    """The run's folder cannot be created, is not empty, or is in use by another run."""
+
+
+@contextmanager
+def new_run_folder(out: str | os.PathLike | None = None) -> Iterator[Path]:
+    """Create the folder of a new run (``out``, or ``runs/<timestamp>``) and hold it until the block ends.
+
+    Example:
+        >>> import tempfile
+        >>> with new_run_folder(Path(tempfile.mkdtemp()) / "run") as folder:
+        ...     sorted(path.name for path in folder.iterdir())
+        ['.lock']
+    """
+    folder, created = _fresh_folder() if out is None else _empty_folder(Path(out))
+    try:
+        # O_EXCL: of two runs given the same empty folder at once, only one creates the lock file.
+        descriptor = os.open(folder / LOCK_NAME, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise RunFolderError(f"{folder} is being used by another run; give another folder") from None
+    except OSError as error:
+        raise RunFolderError(f"cannot write in {folder}: {error.strerror}") from error
+    with _locked(descriptor, folder):
+        try:
+            yield folder
+        except BaseException:
+            # A run that failed before saving anything leaves no folder to trip over later.
+            if created and [path.name for path in folder.iterdir()] == [LOCK_NAME]:
+                (folder / LOCK_NAME).unlink()
+                folder.rmdir()
+            raise
+
+
+@contextmanager
+def resumed_run_folder(folder: str | os.PathLike) -> Iterator[Path]:
+    """Hold the folder of a run to resume until the block ends; first remove what a killed run left half-written."""
+    folder = Path(folder)
+    try:
+        descriptor = os.open(folder / LOCK_NAME, os.O_CREAT | os.O_WRONLY, 0o644)
+    except OSError as error:
+        raise RunFolderError(f"cannot write in {folder}: {error.strerror}") from error
+    with _locked(descriptor, folder):
+        remove_unfinished(folder)
+        yield folder
+
+
+@contextmanager
+def _locked(descriptor: int, folder: Path) -> Iterator[None]:
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunFolderError(f"{folder} is being used by another gradstep run; wait for it to end") from None
+        yield
+    finally:
+        os.close(descriptor)  # closing the file releases the lock
+
+
+def _fresh_folder() -> tuple[Path, bool]:
+    """``runs/<timestamp>``, or the first of ``runs/<timestamp>-2``, ``-3``... that no other run has made; and True."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for number in range(1, 1000):
+        folder = RUNS_DIR / (stamp if number == 1 else f"{stamp}-{number}")
+        try:
+            folder.mkdir(parents=True)
+            return folder, True
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise RunFolderError(f"cannot create the folder {folder}: {error.strerror}") from error
+    raise RunFolderError(f"{RUNS_DIR} already holds 999 runs started at {stamp}")
+
+
+def _empty_folder(folder: Path) -> tuple[Path, bool]:
+    """``folder``, created if needed (and whether it was); refused if it is a file or already holds files."""
+    if folder.exists() and not folder.is_dir():
+        raise RunFolderError(f"{folder} is a file, not a folder; give a folder for the run")
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunFolderError(f"cannot create the folder {folder}: {error.strerror}") from error
+    if any(folder.iterdir()):
+        raise RunFolderError(f"{folder} already holds files; give a new or empty folder "
+                             f"(or, to continue the run saved there: --resume {folder})")
+    return folder, created
