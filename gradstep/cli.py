@@ -155,6 +155,9 @@ def run_train(args: argparse.Namespace) -> int:
             options = ", ".join("--" + name.replace("_", "-") for name in fixed)
             raise CommandError(f"{options} cannot be given with --resume: a run continues with its saved settings")
         checkpoint = _run_file(args.resume, CHECKPOINT_NAME)
+        if Path(args.resume).is_dir() and not checkpoint.exists():
+            raise CommandError(f"{args.resume} holds no {CHECKPOINT_NAME}: the run stopped before its first "
+                               f"save, so there is nothing to resume; start it again with --out {args.resume}")
         saved = read_config(checkpoint)
         if saved.lr_schedule == "cosine" and settings.get("epochs", saved.epochs) != saved.epochs:
             raise CommandError(f"--epochs cannot change with --lr-schedule cosine: the schedule was planned "
@@ -167,31 +170,30 @@ def run_train(args: argparse.Namespace) -> int:
 
     run = prepare_run(config, data_dir=given.get("data"), device=given.get("device"))
     first_process = distributed.process_rank() == 0
-    with contextlib.ExitStack() as stack:
-        stack.callback(distributed.stop_processes, run.engine)
-        folder, refusal = None, None
-        if first_process:  # the others train alongside it, but only the first writes
-            try:
-                folder = stack.enter_context(resumed_run_folder(checkpoint.parent) if checkpoint is not None
-                                             else new_run_folder(given.get("out")))
-            except (ValueError, OSError) as error:
-                refusal = error
-        if not distributed.all_agree(run.engine, refusal is None, run.device):
-            if refusal is not None:
-                raise refusal
-            return 2  # the first process says why
-
-        log_format = given.get("log_format", "bar") if first_process else "none"
-        if first_process:
-            print(f"{'Resuming' if checkpoint else 'Training'} on the {_where(run)}: "
-                  f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {folder}")
-        try:
+    folder = None
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(distributed.stop_processes, run.engine)
+            refusal = None
+            if first_process:  # the others train alongside it, but only the first writes
+                try:
+                    folder = stack.enter_context(resumed_run_folder(checkpoint.parent) if checkpoint is not None
+                                                 else new_run_folder(given.get("out")))
+                except (ValueError, OSError) as error:
+                    refusal = error
+            if not distributed.all_agree(run.engine, refusal is None, run.device):
+                if refusal is not None:
+                    raise refusal
+                return 2  # the first process says why
+            if first_process:
+                print(f"{'Resuming' if checkpoint else 'Training'} on the {_where(run)}: "
+                      f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}, writing to {folder}")
+            log_format = given.get("log_format", "bar") if first_process else "none"
             metrics = train_run(run, folder, resume_from=checkpoint, log_format=log_format)
-        except KeyboardInterrupt:
-            if folder is not None and (folder / CHECKPOINT_NAME).exists():
-                print(f"\nInterrupted. Continue where it stopped with: gradstep train --resume {folder}",
-                      file=sys.stderr)
-            return 130
+    except KeyboardInterrupt:
+        if folder is not None and (folder / CHECKPOINT_NAME).exists():
+            print(f"\nInterrupted. Continue where it stopped with: gradstep train --resume {folder}", file=sys.stderr)
+        return 130
     if first_process:
         print(f"Test accuracy: {metrics['test_accuracy']:.2%} (loss {metrics['test_loss']:.4f})")
         print(f"Saved in {folder}: checkpoint, weights (model.safetensors), metrics, history and pictures")

@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -172,7 +173,11 @@ def fit(
                 validation = evaluate(inner_model, val_loader, loss_fn, device) if val_loader is not None else None
                 with _ctrl_c_held_back():
                     if scheduler is not None:
-                        scheduler.step()
+                        with warnings.catch_warnings():
+                            # Resumed right after an epoch's batches, this process has not called
+                            # optimizer.step() yet, and PyTorch warns of a wrong order; the order is right.
+                            warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+                            scheduler.step()
                     history.append(EpochRecord(
                         epoch=epoch,
                         train_loss=totals.mean_loss,

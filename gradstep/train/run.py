@@ -88,14 +88,13 @@ def prepare_run(config: LessonConfig, *, data_dir: str | os.PathLike | None = No
     """
     engine = config.load_engine()
     where = choose_device(engine, device)
+    engine.manual_seed(config.seed)
+    model = build_model(engine, config.hidden, config.model)
     download = data_dir is None
     train_set = FashionMNIST(root=data_dir, train=True, download=download)
     test_set = FashionMNIST(root=data_dir, train=False, download=download)
     train_indices, val_indices = split_training_images(len(train_set), config)
     start_processes(engine, where)
-
-    engine.manual_seed(config.seed)
-    model = build_model(engine, config.hidden, config.model)
     if where is not None:
         model = model.to(where)
     model = parallel(model, engine, where)
