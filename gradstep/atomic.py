@@ -1,9 +1,9 @@
 """Write a file so that readers see either nothing or the whole of it."""
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,7 +11,7 @@ UNFINISHED_SUFFIX = ".part"
 """The ending of the temporary files :func:`atomic_write` writes, e.g. ``.checkpoint.npz.k3j2_x.part``."""
 
 
-@contextmanager
+@contextlib.contextmanager
 def atomic_write(target: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary file beside `target`; rename it onto `target` only if the block succeeds.
 
@@ -41,24 +41,27 @@ def atomic_write(target: str | os.PathLike) -> Iterator[BinaryIO]:
             dir=target.parent, prefix=f".{target.name}.", suffix=UNFINISHED_SUFFIX
         )
     temporary = Path(temporary_name)
+    file = os.fdopen(descriptor, "wb")
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            try:
-                yield file
-            except OSError as error:
-                # Errors naming a file of their own (a mirror that is missing) keep their name.
-                if error.filename is not None or error.errno is None:
-                    raise
-                raise OSError(error.errno, error.strerror, str(target)) from error
-            with _reported_as_about(target):
-                file.flush()
-                os.fsync(file.fileno())
+        try:
+            yield file
+        except OSError as error:
+            # Errors naming a file of their own (a mirror that is missing) keep their name.
+            if error.filename is not None or error.errno is None:
+                raise
+            raise OSError(error.errno, error.strerror, str(target)) from error
         with _reported_as_about(target):
+            file.flush()
+            os.fsync(file.fileno())
+            file.close()
             # mkstemp makes the file private to its owner; data files are meant to be shared.
             temporary.chmod(0o644)
             os.replace(temporary, target)
             _sync_directory(target.parent)
     except BaseException:
+        # After a failed write, closing fails the same way (it flushes what is left); the first error tells.
+        with contextlib.suppress(OSError):
+            file.close()
         temporary.unlink(missing_ok=True)
         raise
 
@@ -92,7 +95,7 @@ def _sync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _reported_as_about(target: Path) -> Iterator[None]:
     """Raise an OSError of the block again naming `target`, not the temporary file or nothing."""
     try:
