@@ -50,7 +50,8 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     except (FileNotFoundError, ImageError):
         raise
     except Image.DecompressionBombError as error:  # Pillow's own limit, higher than ours, checked on opening
-        raise ImageError(f"{name}: more than the {MAX_PIXELS:,} pixels gradstep reads ({error})") from error
+        raise ImageError(f"{name}: more than the {MAX_PIXELS:,} pixels gradstep reads; shrink it first "
+                         f"({error})") from error
     except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as error:
         raise ImageError(f"{name}: cannot read it as an image ({error})") from error
     image = np.asarray(grey.resize((SIDE, SIDE), Image.Resampling.BOX), dtype=np.float32)
