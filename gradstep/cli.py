@@ -2,9 +2,11 @@
 
     gradstep train                       # the lesson: 5 epochs of Fashion-MNIST
     gradstep train --engine torch        # the same network on PyTorch
+    torchrun --nproc-per-node 2 -m gradstep train --engine torch   # on two processes
     gradstep eval runs/20250101-120000   # test a saved run again
     gradstep predict runs/20250101-120000 --index 0
     gradstep demo momentum               # one idea of the lesson, drawn
+    gradstep --version
 
 Each command is one function that adds its sub-parser and sets ``run``, the
 function that carries it out; ``COMMANDS`` lists them. Another module can add a
@@ -27,7 +29,6 @@ from typing import Any
 
 from gradstep import __version__
 from gradstep.lesson.cli import add_demo_command
-
 
 class CommandError(ValueError):
     """The command cannot do what it was asked; reported as one line, with exit code 2."""
@@ -142,32 +143,11 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from gradstep.train import distributed
-    from gradstep.train.lesson import LessonConfig
-    from gradstep.train.run import CHECKPOINT_NAME, prepare_run, read_config, train_run
+    from gradstep.train.run import CHECKPOINT_NAME, prepare_run, train_run
     from gradstep.train.run_folder import new_run_folder, resumed_run_folder
 
     given = vars(args)
-    settings = {field.name: given[field.name] for field in dataclasses.fields(LessonConfig) if field.name in given}
-    checkpoint = None
-    if "resume" in given:
-        fixed = sorted(set(given) - _RESUMABLE_OPTIONS - {"resume", "command", "run"})
-        if fixed:
-            options = ", ".join("--" + name.replace("_", "-") for name in fixed)
-            raise CommandError(f"{options} cannot be given with --resume: a run continues with its saved settings")
-        checkpoint = _run_file(args.resume, CHECKPOINT_NAME)
-        if Path(args.resume).is_dir() and not checkpoint.exists():
-            raise CommandError(f"{args.resume} holds no {CHECKPOINT_NAME}: the run stopped before its first "
-                               f"save, so there is nothing to resume; start it again with --out {args.resume}")
-        saved = read_config(checkpoint)
-        if saved.lr_schedule == "cosine" and settings.get("epochs", saved.epochs) != saved.epochs:
-            raise CommandError(f"--epochs cannot change with --lr-schedule cosine: the schedule was planned "
-                               f"over the run's {saved.epochs} epochs")
-        config = LessonConfig.from_dict({**saved.to_dict(), **settings})
-    else:
-        if given.get("optimizer") == "adam" and "momentum" in given:
-            raise CommandError("--momentum is for SGD; Adam keeps its own running averages")
-        config = LessonConfig(**settings)
-
+    config, checkpoint = _train_settings(given)
     run = prepare_run(config, data_dir=given.get("data"), device=given.get("device"))
     first_process = distributed.process_rank() == 0
     folder = None
@@ -198,6 +178,31 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"Test accuracy: {metrics['test_accuracy']:.2%} (loss {metrics['test_loss']:.4f})")
         print(f"Saved in {folder}: checkpoint, weights (model.safetensors), metrics, history and pictures")
     return 0
+
+
+def _train_settings(given: dict[str, Any]) -> tuple[Any, Path | None]:
+    """The settings of the run to train, and with --resume the checkpoint it continues from (else None)."""
+    from gradstep.train.lesson import LessonConfig
+    from gradstep.train.run import CHECKPOINT_NAME, read_config
+
+    settings = {field.name: given[field.name] for field in dataclasses.fields(LessonConfig) if field.name in given}
+    if "resume" not in given:
+        if given.get("optimizer") == "adam" and "momentum" in given:
+            raise CommandError("--momentum is for SGD; Adam keeps its own running averages")
+        return LessonConfig(**settings), None
+    fixed = sorted(set(given) - _RESUMABLE_OPTIONS - {"resume", "command", "run"})
+    if fixed:
+        options = ", ".join("--" + name.replace("_", "-") for name in fixed)
+        raise CommandError(f"{options} cannot be given with --resume: a run continues with its saved settings")
+    checkpoint = _run_file(given["resume"], CHECKPOINT_NAME)
+    if Path(given["resume"]).is_dir() and not checkpoint.exists():
+        raise CommandError(f"{given['resume']} holds no {CHECKPOINT_NAME}: the run stopped before its first "
+                           f"save, so there is nothing to resume; start it again with --out {given['resume']}")
+    saved = read_config(checkpoint)
+    if saved.lr_schedule == "cosine" and settings.get("epochs", saved.epochs) != saved.epochs:
+        raise CommandError(f"--epochs cannot change with --lr-schedule cosine: the schedule was planned "
+                           f"over the run's {saved.epochs} epochs")
+    return LessonConfig.from_dict({**saved.to_dict(), **settings}), checkpoint
 
 
 def _where(run: Any) -> str:
@@ -365,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
             error = f"no such file: {error.filename}"
         elif isinstance(error, OSError):  # a full disk, a folder that cannot be written
             error = f"{error.filename}: {error.strerror}"
-        if os.environ.get("RANK", "0") == "0":  # under torchrun, the first process alone speaks
+        from gradstep.train.distributed import process_rank
+
+        if process_rank() == 0:  # under torchrun, the first process alone speaks
             print(f"gradstep {args.command}: error: {error}", file=sys.stderr)
         return 2
 

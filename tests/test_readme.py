@@ -18,7 +18,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_python_examples_run_and_print_what_the_comments_say():
     namespace: dict = {}
-    training, first_step = re.findall(r"```python\n(.*?)```", README, re.S)
+    training, first_step, _ = re.findall(r"```python\n(.*?)```", README, re.S)
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(training, "README.md", "exec"), namespace)
     torch = namespace["torch"]
@@ -31,3 +31,16 @@ def test_python_examples_run_and_print_what_the_comments_say():
     (gradient,) = torch.autograd.grad((namespace["w"] ** 2).sum(), namespace["w"])
     assert gradient.tolist() == [1.600000023841858, -3.200000047683716]
     assert repr(gradient) == "tensor([ 1.6000, -3.2000])"
+
+
+def test_the_weights_of_a_run_load_into_pytorch_as_shown(tmp_path, monkeypatch):
+    from gradstep.cli import main
+    from gradstep.train import run as run_module
+
+    monkeypatch.setattr(run_module, "_draw_pictures", lambda *args: None)
+    assert main(["train", "--out", str(tmp_path / "run"), "--train-size", "64", "--epochs", "1",
+                 "--log-format", "none"]) == 0
+    *_, weights = re.findall(r"```python\n(.*?)```", README, re.S)
+    namespace: dict = {}
+    exec(compile(weights.replace("runs/<stamp>", str(tmp_path / "run")), "README.md", "exec"), namespace)
+    assert type(namespace["model"]).__module__.startswith("torch")

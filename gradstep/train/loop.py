@@ -132,7 +132,7 @@ def fit(
     if resume_from is not None:
         start = _restore(resume_from, engine, inner_model, optimizer, generator, scheduler)
         history, epochs_done, totals, run_totals = start.history, start.epochs_done, start.totals, start.run_totals
-        if epochs_done > epochs or (epochs_done == epochs and totals.batches):
+        if epochs_done > epochs:
             raise CheckpointError(f"{resume_from}: {epochs_done} epochs are done already, more than the {epochs} "
                                   "asked for")
     else:
