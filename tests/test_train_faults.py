@@ -108,8 +108,7 @@ def test_two_runs_started_in_the_same_second_get_their_own_folders(tmp_path, mon
 
 def test_two_runs_given_the_same_out_at_once_one_trains_and_the_other_refuses(tmp_path):
     folder = tmp_path / "run"
-    command = [sys.executable, "-m", "gradstep", "train", "--out", str(folder), "--train-size", "2048",
-               "--batch-size", "32", "--epochs", "2", "--log-format", "none"]
+    command = [sys.executable, "-m", "gradstep", "train", "--out", str(folder), *SHORT]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
     results = [(process.wait(timeout=600), process.stderr.read()) for process in processes]

@@ -45,7 +45,7 @@ def choose_device(engine: ModuleType, name: str | None) -> Any:
         device(type='cpu')
     """
     if engine.__name__ == "gradstep":
-        if name not in (None, "cpu"):
+        if name not in (None, "cpu", "auto"):
             raise ConfigError(f"the numpy engine computes on the CPU only; --device {name} needs --engine torch")
         return None
     if name in (None, "auto"):
