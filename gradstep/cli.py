@@ -248,13 +248,20 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _load_trained(args: argparse.Namespace) -> Any:
+    from gradstep.train.lesson import ConfigError
     from gradstep.train.run import WEIGHTS_NAME, load_trained_model
 
     path = _run_file(args.run_path, WEIGHTS_NAME)
     if path.suffix == ".npz" and path.is_file():
         raise CommandError(f"{path} is a training checkpoint, for --resume; give the run folder or its "
                            f"{WEIGHTS_NAME}")
-    return load_trained_model(path, args.engine)
+    try:
+        return load_trained_model(path, args.engine)
+    except ConfigError as error:
+        if args.engine is not None:
+            raise
+        # The engine it was trained on is missing; the weights are the same numbers on the other.
+        raise CommandError(f"{error}; or compute with gradstep's own engine: --engine numpy") from error
 
 
 def _test_set(data: str | None) -> Any:
