@@ -4,7 +4,7 @@
     python benchmarks/accuracy.py --hidden 512,256 --epochs 30 --lr 0.05 --momentum 0.9 --lr-schedule cosine
 
 Each engine trains the same configuration from the same seed through ``gradstep train``'s
-own code (``gradstep.train.run.train_lesson``). Writes ``benchmarks/results/accuracy-*.json``.
+own code (``gradstep.train.run.prepare_run`` and ``train_run``). Writes ``benchmarks/results/accuracy-*.json``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from common import engines, versions
 
 from gradstep.train.lesson import LessonConfig
-from gradstep.train.run import train_lesson
+from gradstep.train.run import prepare_run, train_run
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -41,7 +41,7 @@ def main() -> None:
                               batch_size=args.batch_size, epochs=args.epochs, seed=args.seed,
                               lr_schedule=args.lr_schedule)
         with tempfile.TemporaryDirectory() as out:
-            metrics = train_lesson(config, out, log_format="none")
+            metrics = train_run(prepare_run(config), Path(out), log_format="none")
         rows.append({"engine": engine, "test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"],
                      "median_epoch_s": statistics.median(metrics["epoch_seconds"]), "config": config.to_dict()})
         print(f"{engine}: test accuracy {metrics['test_accuracy']:.4f}, median epoch "

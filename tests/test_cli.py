@@ -7,8 +7,11 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+import gradstep
 from gradstep.cli import main
 from gradstep.serialization import load
+from gradstep.train import Callback
+from gradstep.train import run as run_module
 
 QUICK = ["--epochs", "1", "--train-size", "256", "--batch-size", "64", "--log-format", "none"]
 
@@ -21,7 +24,10 @@ def run_dir(request, tmp_path_factory):
     return out
 
 
-def test_train_writes_metrics_history_checkpoint_and_pictures(run_dir):
+def test_train_writes_metrics_history_checkpoint_weights_and_pictures(run_dir):
+    assert sorted(path.name for path in run_dir.iterdir()) == [
+        ".lock", "checkpoint.npz", "confusion_matrix.png", "curves.png", "history.csv", "metrics.json",
+        "model.safetensors", "predictions.png"]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert 0.3 < metrics["test_accuracy"] <= 1 and metrics["test_loss"] > 0
     assert len(metrics["epoch_seconds"]) == 1
@@ -39,8 +45,9 @@ def test_the_lesson_model_is_saved_with_its_settings(run_dir):
     state = load(run_dir / "checkpoint.npz", tensor_from_numpy=np.asarray)
     assert {name: value.shape for name, value in state["model"].items()} == {
         "1.weight": (128, 784), "3.weight": (10, 128)}
-    assert (state["epoch"], state["step"]) == (1, 0)
+    assert (state["epoch"], state["epoch_totals"]["batches"]) == (1, 0)
     assert state["config"]["lr"] == 0.15 and state["config"]["momentum"] == 0.8
+    assert state["config"]["model"] == "mlp"
 
 
 def test_train_prints_the_test_accuracy(tmp_path, capsys):
@@ -51,7 +58,7 @@ def test_train_prints_the_test_accuracy(tmp_path, capsys):
 
 def test_eval_reports_what_training_measured(run_dir, capsys):
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert main(["eval", str(run_dir / "checkpoint.npz")]) == 0
+    assert main(["eval", str(run_dir)]) == 0
     assert f"accuracy {metrics['test_accuracy']:.2%} on 10000 images" in capsys.readouterr().out
 
 
@@ -92,21 +99,40 @@ def test_resuming_a_finished_epoch_gives_the_uninterrupted_weights(tmp_path):
 
 
 def test_ctrl_c_during_training_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    real_fit = run_module.fit
+
+    def interrupted_after_a_batch(*args, **kwargs):
+        class Stop(Callback):
+            def on_batch_end(self, epoch, step, loss):
+                raise KeyboardInterrupt
+
+        return real_fit(*args, callbacks=[Stop()], **kwargs)
+
+    monkeypatch.setattr(run_module, "fit", interrupted_after_a_batch)
+    assert main(["train", "--engine", "torch", "--out", str(tmp_path / "run"), *QUICK]) == 130
+    assert f"gradstep train --resume {tmp_path / 'run'}" in capsys.readouterr().err
+    assert (tmp_path / "run" / "checkpoint.npz").is_file()
+
+
+def test_ctrl_c_before_the_first_save_offers_no_resume_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("gradstep.train.run.fit", interrupted)
-    assert main(["train", "--engine", "torch", "--out", str(tmp_path), *QUICK]) == 130
-    assert f"gradstep train --resume {tmp_path}" in capsys.readouterr().err
+    monkeypatch.setattr(run_module, "fit", interrupted)
+    assert main(["train", "--out", str(tmp_path / "run"), *QUICK]) == 130
+    assert "--resume" not in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    monkeypatch.undo()
+    assert main(["train", "--out", str(tmp_path / "run"), *QUICK]) == 0  # the name is free for the next run
 
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--lr", "fast"], "--lr: expected a number"),
     (["train", "--hidden", "256,x"], "--hidden: expected sizes separated by commas"),
-    (["train", "--epochs", "0"], "--epochs: must be more than 0"),
+    (["train", "--epochs", "0"], "--epochs: must be a finite number more than 0"),
     (["train", "--engine", "gpu"], "invalid choice: 'gpu'"),
     (["train", "--resume", "no-such-run"], "no such file: no-such-run"),
-    (["eval", "no-such-checkpoint.npz"], "no such file: no-such-checkpoint.npz"),
+    (["eval", "no-such-run"], "no such file: no-such-run"),
     (["predict", "no-such.npz"], "one of the arguments IMAGE.png --index is required"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
@@ -122,14 +148,22 @@ def test_resume_refuses_to_change_the_saved_settings(run_dir, capsys):
     assert "--lr cannot be given with --resume" in capsys.readouterr().err
 
 
-def test_damaged_checkpoint_or_image_fails_with_one_line(run_dir, tmp_path, capsys):
-    (tmp_path / "broken.npz").write_bytes(b"not a checkpoint")
+def test_damaged_weights_or_image_fails_with_one_line(run_dir, tmp_path, capsys):
+    (tmp_path / "broken.safetensors").write_bytes(b"not a weights file")
     (tmp_path / "notes.png").write_text("not a picture")
-    assert main(["eval", str(tmp_path / "broken.npz")]) == 2
+    assert main(["eval", str(tmp_path / "broken.safetensors")]) == 2
     assert main(["predict", str(run_dir), str(tmp_path / "notes.png")]) == 2
+    assert main(["eval", str(run_dir / "checkpoint.npz")]) == 2
     errors = capsys.readouterr().err.splitlines()
-    assert "broken.npz: not a valid gradstep checkpoint" in errors[0]
+    assert "broken.safetensors: not a valid safetensors file" in errors[0]
     assert "notes.png: cannot read it as an image" in errors[1]
+    assert "checkpoint.npz is a training checkpoint, for --resume; give the run folder" in errors[2]
+    assert len(errors) == 3
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "gradstep", "--version"], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, f"gradstep {gradstep.__version__}\n")
 
 
 def test_help_imports_neither_torch_nor_matplotlib():

@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradstep.datasets import DatasetError, read_idx, write_idx
+from gradstep.datasets import DatasetError, FashionMNIST, read_idx, write_idx
 from gradstep.atomic import atomic_write
 
 from datasets_helpers import idx_bytes
+from limits_helpers import MB, costs_at_most, no_hang
 
 SUPPORTED_DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 
@@ -127,3 +128,38 @@ def test_atomic_write_leaves_nothing_when_interrupted(tmp_path):
         raise KeyboardInterrupt
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+# --- bounded reading --------------------------------------------------------------------------
+
+def test_a_header_declaring_more_than_the_limit_is_refused_before_reading(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (1_000_000, 28, 28), b"")))
+    with costs_at_most(megabytes=5, cpu=5), pytest.raises(DatasetError, match=r"1000000x28x28 = 784000000 bytes of "
+                                                                             r"data, more than the 268,435,456"):
+        read_idx(path)
+
+
+def test_a_gzip_that_inflates_past_what_its_header_declares_costs_no_more_than_the_header(tmp_path):
+    # 48 gzip members of 64 MiB of zeros each follow the data: 3 GiB from a 3 MB file.
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    zeros = gzip.compress(bytes(64 * MB), compresslevel=9)
+    path.write_bytes(gzip.compress(idx_bytes(0x08, (100, 28, 28), bytes(100 * 784))) + zeros * 48)
+    assert path.stat().st_size < 4 * MB
+    with costs_at_most(megabytes=10, cpu=10), pytest.raises(DatasetError, match="more than 1,048,576 trailing bytes"):
+        read_idx(path, magic=2051)
+
+
+def test_images_of_another_size_than_mnists_are_refused(tmp_path):
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.zeros((10, 14, 56), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(10, np.uint8))
+    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz: holds items of 14x56, expected 28x28"):
+        FashionMNIST(root=tmp_path, train=True, download=False)
+
+
+def test_a_fifo_is_refused_at_once(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "train-labels-idx1-ubyte.gz")
+    with no_hang(), pytest.raises(DatasetError, match="not a regular file"):
+        read_idx(tmp_path / "train-labels-idx1-ubyte.gz")

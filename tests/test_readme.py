@@ -53,3 +53,15 @@ def test_the_higher_order_example_prints_what_its_comments_say():
         else:
             exec(code, namespace)  # noqa: S102
     assert checked == 1
+
+def test_the_weights_of_a_run_load_into_pytorch_as_shown(tmp_path, monkeypatch):
+    from gradstep.cli import main
+    from gradstep.train import run as run_module
+
+    monkeypatch.setattr(run_module, "_draw_pictures", lambda *args: None)
+    assert main(["train", "--out", str(tmp_path / "run"), "--train-size", "64", "--epochs", "1",
+                 "--log-format", "none"]) == 0
+    (weights,) = [block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "safetensors" in block]
+    namespace: dict = {}
+    exec(compile(weights.replace("runs/<stamp>", str(tmp_path / "run")), "README.md", "exec"), namespace)
+    assert type(namespace["model"]).__module__.startswith("torch")

@@ -219,3 +219,63 @@ def test_ctrl_c_during_a_weight_update_waits_for_the_update_to_finish(engine, tm
         log_format="none", resume_from=path)
     for name, value in weights(uninterrupted_model).items():
         assert np.array_equal(weights(model)[name], value), name
+
+
+class CtrlCDuringValidation:
+    """A loader of held-out batches that sends this process a real SIGINT after the first batch of epoch `epoch`."""
+
+    def __init__(self, loader, epoch):
+        self.loader, self.epoch, self.passes = loader, epoch, 0
+
+    def __iter__(self):
+        self.passes += 1
+        for number, batch in enumerate(self.loader):
+            yield batch
+            if self.passes == self.epoch and number == 0:
+                signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_during_validation_with_a_cosine_schedule_resumes_bit_identically(engine, tmp_path):
+    def run(model_seed, loader_seed, val_loader, **options):
+        model, optimizer = make_model(engine, seed=model_seed)
+        scheduler = engine.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3)
+        fit(model, make_loader(engine, seed=loader_seed), epochs=3, optimizer=optimizer, val_loader=val_loader,
+            loss_fn=engine.nn.CrossEntropyLoss(), log_format="none", scheduler=scheduler, **options)
+        return model, optimizer
+
+    held_out = make_loader(engine, samples=48, shuffle=False)
+    uninterrupted_model, uninterrupted_optimizer = run(0, 7, held_out)
+    path = tmp_path / "checkpoint.npz"
+    with pytest.raises(KeyboardInterrupt):
+        run(0, 7, CtrlCDuringValidation(held_out, epoch=2), checkpoint_path=path)
+    model, optimizer = run(99, 12345, held_out, resume_from=path)
+
+    assert optimizer.param_groups[0]["lr"] == uninterrupted_optimizer.param_groups[0]["lr"]
+    for name, value in weights(uninterrupted_model).items():
+        assert np.array_equal(weights(model)[name], value), name
+
+
+def test_lesson_lines_count_samples_and_accuracy_over_all_epochs_as_the_lessons_fit_does(engine, capsys):
+    model, optimizer = make_model(engine)
+    history = fit(model, make_loader(engine, samples=96, batch_size=16), epochs=2, optimizer=optimizer,
+                  loss_fn=engine.nn.CrossEntropyLoss(), log_format="lesson")
+    lines = capsys.readouterr().out.splitlines()
+
+    # The lesson: correct = 0; samples = 0 once, then "[{samples}/{epochs * N}]" and 100 * correct / samples.
+    assert [line.split("\t")[0] for line in lines] == ["Epoch1:[96/192(50%)]", "Epoch2:[192/192(100%)]"]
+    correct = [round(record.train_accuracy * 96) for record in history]
+    assert lines[0].endswith(f"Accuracy:{100 * correct[0] / 96: .3f}")
+    assert lines[1].endswith(f"Accuracy:{100 * sum(correct) / 192: .3f}")
+
+
+def test_the_held_out_columns_are_named_for_what_they_hold(engine, tmp_path, capsys):
+    model, optimizer = make_model(engine)
+    history = fit(model, make_loader(engine), epochs=1, optimizer=optimizer, loss_fn=engine.nn.CrossEntropyLoss(),
+                  val_loader=make_loader(engine, shuffle=False), log_format="bar", held_out="test")
+    assert "| test loss " in capsys.readouterr().out
+    history.to_csv(tmp_path / "test.csv", held_out="test")
+    history.to_csv(tmp_path / "val.csv")
+    assert (tmp_path / "test.csv").read_text().splitlines()[0] == \
+        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds"
+    assert (tmp_path / "val.csv").read_text().splitlines()[0] == \
+        "epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds"

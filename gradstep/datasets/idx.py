@@ -19,13 +19,22 @@ import math
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from ..atomic import atomic_write
+from ..reading import file_size, open_regular_file
 from .errors import DatasetError
 
+MAX_BYTES = 256 << 20
+"""256 MiB: the most data `read_idx` reads from one file (Fashion-MNIST's training images are 47 MB)."""
+
 _GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK_BYTES = 1 << 16
+# Bytes after the data are an error however many there are; counting stops here, so a
+# file that inflates to gigabytes of them is still refused at once.
+_MAX_TRAILING_COUNTED = 1 << 20
 
 _DTYPES = {
     0x08: np.dtype(np.uint8),
@@ -38,13 +47,23 @@ _DTYPES = {
 _TYPE_CODES = {dtype: code for code, dtype in _DTYPES.items()}
 
 
-def read_idx(path: str | os.PathLike[str], *, magic: int | None = None) -> np.ndarray:
+def read_idx(
+    path: str | os.PathLike[str],
+    *,
+    magic: int | None = None,
+    item_shape: tuple[int, ...] | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> np.ndarray:
     """Read an IDX file, plain or gzip-compressed, into a native-endian array.
 
-    The header is checked against the file's length, so a truncated download or
-    a file with extra bytes is reported instead of silently misread. If `magic`
-    is given, the file must have exactly that magic number (2049 for a label
-    file, 2051 for an image file). Any problem raises `DatasetError`.
+    The header is checked before anything else is read: against `magic` if
+    given (2049 for a label file, 2051 for an image file), against
+    `item_shape` if given (the shape of each item, e.g. (28, 28) for MNIST
+    images), and against `max_bytes`. Then exactly the bytes the header
+    declares are read (decompressed), so a file that would inflate to more
+    costs no more memory than its header admits; a truncated file, or one
+    with bytes left over, is reported instead of silently misread. Any
+    problem raises `DatasetError`.
 
     Example:
         >>> import tempfile, numpy as np
@@ -55,14 +74,23 @@ def read_idx(path: str | os.PathLike[str], *, magic: int | None = None) -> np.nd
     """
     name = str(path)
     try:
-        content = Path(path).read_bytes()
+        file = open_regular_file(path)
     except FileNotFoundError as error:
         raise DatasetError(f"{name}: cannot read: file not found") from error
     except OSError as error:
         raise DatasetError(f"{name}: cannot read: {error.strerror or error}") from error
-    if content.startswith(_GZIP_MAGIC):
-        content = _gunzip(content, name)
-    return _parse(content, name, magic)
+    with file:
+        compressed = file.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+        file.seek(0)
+        if not compressed:
+            return _parse(file, name, magic, item_shape, max_bytes, available=file_size(file))
+        try:
+            with gzip.GzipFile(fileobj=file) as stream:
+                return _parse(stream, name, magic, item_shape, max_bytes)
+        except EOFError as error:
+            raise DatasetError(f"{name}: truncated: the gzip stream ends early") from error
+        except (OSError, zlib.error) as error:
+            raise DatasetError(f"{name}: damaged gzip data: {error}") from error
 
 
 def write_idx(
@@ -102,25 +130,25 @@ def write_idx(
         file.write(content)
 
 
-def _gunzip(content: bytes, name: str) -> bytes:
-    try:
-        return gzip.decompress(content)
-    except EOFError as error:
-        raise DatasetError(f"{name}: truncated: the gzip stream ends early") from error
-    except (OSError, zlib.error) as error:
-        raise DatasetError(f"{name}: damaged gzip data: {error}") from error
-
-
-def _parse(content: bytes, name: str, expected_magic: int | None) -> np.ndarray:
-    if len(content) < 4:
-        raise DatasetError(f"{name}: truncated: an IDX header needs 4 bytes, file has {len(content)}")
-    if content[0:2] != b"\0\0":
+def _parse(
+    stream: BinaryIO,
+    name: str,
+    expected_magic: int | None,
+    item_shape: tuple[int, ...] | None,
+    max_bytes: int,
+    available: int | None = None,
+) -> np.ndarray:
+    """Check the header, then read the data it declares; `available` is the file's size, if known."""
+    header = stream.read(4)
+    if len(header) < 4:
+        raise DatasetError(f"{name}: truncated: an IDX header needs 4 bytes, file has {len(header)}")
+    if header[0:2] != b"\0\0":
         raise DatasetError(
             f"{name}: not an IDX file: it must start with two zero bytes, "
-            f"it starts with 0x{content[0:2].hex()}"
+            f"it starts with 0x{header[0:2].hex()}"
         )
-    type_code, ndim = content[2], content[3]
-    magic = int.from_bytes(content[0:4], "big")
+    type_code, ndim = header[2], header[3]
+    magic = int.from_bytes(header, "big")
     if expected_magic is not None and magic != expected_magic:
         raise DatasetError(
             f"{name}: wrong magic number {magic} ({_describe(magic)}), "
@@ -132,26 +160,60 @@ def _parse(content: bytes, name: str, expected_magic: int | None) -> np.ndarray:
     if ndim == 0:
         raise DatasetError(f"{name}: the IDX header declares no dimensions")
 
-    header_size = 4 + 4 * ndim
-    if len(content) < header_size:
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DatasetError(
-            f"{name}: truncated: a header with {ndim} dimensions needs {header_size} bytes, "
-            f"file has {len(content)}"
+            f"{name}: truncated: a header with {ndim} dimensions needs {4 + 4 * ndim} bytes, "
+            f"file has {4 + len(sizes)}"
         )
-    shape = tuple(int(size) for size in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
+    shape = tuple(int(size) for size in np.frombuffer(sizes, dtype=">u4"))
+    if item_shape is not None and shape[1:] != item_shape:
+        raise DatasetError(
+            f"{name}: holds items of {_times(shape[1:]) or 'one value'}, expected {_times(item_shape)}"
+        )
     dtype = _DTYPES[type_code]
     expected_size = math.prod(shape) * dtype.itemsize
-    actual_size = len(content) - header_size
-    described = f"header says {'x'.join(map(str, shape))} = {expected_size} bytes of data"
-    if actual_size < expected_size:
-        raise DatasetError(f"{name}: truncated: {described}, file has {actual_size}")
-    if actual_size > expected_size:
-        raise DatasetError(
-            f"{name}: {actual_size - expected_size} trailing bytes: {described}, file has {actual_size}"
-        )
-    big_endian = np.frombuffer(content, dtype=dtype.newbyteorder(">"), offset=header_size)
-    # astype copies into native byte order, which also makes the array writable.
-    return big_endian.astype(dtype).reshape(shape)
+    described = f"header says {_times(shape)} = {expected_size} bytes of data"
+    if expected_size > max_bytes:
+        raise DatasetError(f"{name}: {described}, more than the {max_bytes:,} gradstep reads from one file")
+    if available is not None and available - 4 - 4 * ndim < expected_size:
+        raise DatasetError(f"{name}: truncated: {described}, file has {available - 4 - 4 * ndim}")
+
+    big_endian = np.empty(shape, dtype=dtype.newbyteorder(">"))
+    received = _read_into(stream, big_endian.reshape(-1).view(np.uint8))
+    if received < expected_size:
+        raise DatasetError(f"{name}: truncated: {described}, file has {received}")
+    trailing = _count_rest(stream)
+    if trailing > _MAX_TRAILING_COUNTED:
+        raise DatasetError(f"{name}: more than {_MAX_TRAILING_COUNTED:,} trailing bytes: {described}")
+    if trailing:
+        raise DatasetError(f"{name}: {trailing} trailing bytes: {described}, file has {expected_size + trailing}")
+    # astype copies into native byte order only when that differs (never for uint8).
+    return big_endian.astype(dtype, copy=False)
+
+
+def _read_into(stream: BinaryIO, buffer: np.ndarray) -> int:
+    """Fill `buffer` from `stream`; return how many bytes it got (fewer only at the end of the stream)."""
+    view = memoryview(buffer)
+    received = 0
+    while received < len(view):
+        count = stream.readinto(view[received:])
+        if not count:
+            break
+        received += count
+    return received
+
+
+def _count_rest(stream: BinaryIO) -> int:
+    """How many bytes are left, counted up to just past `_MAX_TRAILING_COUNTED` and then no further."""
+    count = 0
+    while count <= _MAX_TRAILING_COUNTED and (chunk := stream.read(_CHUNK_BYTES)):
+        count += len(chunk)
+    return count
+
+
+def _times(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
 
 
 def _describe(magic: int) -> str:

@@ -15,6 +15,8 @@ from .sources import locate
 
 _LABELS_MAGIC = 2049  # uint8, 1 dimension
 _IMAGES_MAGIC = 2051  # uint8, 3 dimensions
+IMAGE_SHAPE = (28, 28)
+"""Every MNIST and Fashion-MNIST image is 28x28 pixels; files with other sizes are refused."""
 
 
 class MNIST:
@@ -156,7 +158,7 @@ class FashionMNIST(MNIST):
 
 
 def _read_split(images_path: Path, labels_path: Path, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    images = read_idx(images_path, magic=_IMAGES_MAGIC)
+    images = read_idx(images_path, magic=_IMAGES_MAGIC, item_shape=IMAGE_SHAPE)
     labels = read_idx(labels_path, magic=_LABELS_MAGIC)
     if len(images) != len(labels):
         raise DatasetError(

@@ -1,8 +1,9 @@
 """Where a dataset's files come from: a folder you name, the copy shipped with gradstep, a cache, or the web.
 
 With `root` given, only `root` is used: the files directly in it, or in
-torchvision's layout `root/<Dataset>/raw/`, compressed (.gz) or not. Missing
-files are fetched into `root` if `download` allows.
+torchvision's layout `root/<Dataset>/raw/` (or `root/raw/`), compressed (.gz)
+or not. Missing files are fetched into `root` if `download` allows; with
+`download=False`, `root` is only read, never written.
 
 Without `root`, gradstep looks, in order, at the copy shipped inside the package
 (Fashion-MNIST only), then at the cache folder `cache_dir()/<Dataset>/`, and
@@ -64,7 +65,8 @@ def locate(
     """
     shipped_copy = SHIPPED_DIR / name if shipped and (SHIPPED_DIR / name).is_file() else None
     if root is not None:
-        folders = [Path(root), Path(root) / dataset / "raw"]
+        # torchvision keeps the files in root/<Dataset>/raw/; pointing at root/<Dataset> works too.
+        folders = [Path(root), Path(root) / dataset / "raw", Path(root) / "raw"]
     elif shipped_copy is not None:
         _check_shipped(shipped_copy, sha256)
         return shipped_copy

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from gradstep.atomic import atomic_write
 from gradstep.plots.chinese_font import add_chinese_font_fallback
 
 if TYPE_CHECKING:
@@ -24,7 +25,12 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(figure: Figure, path: str | os.PathLike | None) -> Figure:
-    """Write ``figure`` to ``path`` as a PNG when a path is given, and return it."""
+    """Write ``figure`` to ``path`` as a PNG when a path is given, and return it.
+
+    The file is written atomically: a process killed while drawing leaves the
+    old picture or none, never a truncated one.
+    """
     if path is not None:
-        figure.savefig(path, dpi=120)
+        with atomic_write(path) as file:
+            figure.savefig(file, format="png", dpi=120)
     return figure

@@ -27,12 +27,13 @@ class Evaluation:
         return int(self.confusion_matrix.sum())
 
 
-def evaluate(model: Any, loader: Iterable, loss_fn: Callable | None = None) -> Evaluation:
+def evaluate(model: Any, loader: Iterable, loss_fn: Callable | None = None, device: Any = None) -> Evaluation:
     """Run ``model`` over every batch of ``loader`` without tracking gradients.
 
     The loss is the average over samples, assuming ``loss_fn`` averages over its
     batch (the default of every PyTorch loss); it is None without a ``loss_fn``.
     The model is put in evaluation mode and given back in the mode it had.
+    ``device`` is where the batches go (PyTorch's ``x.to(device)``); None leaves them as they are.
 
     Example:
         >>> import gradstep
@@ -51,12 +52,14 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Callable | None = None) -> E
     try:
         with engine.no_grad():
             for images, labels in loader:
+                if device is not None:
+                    images, labels = images.to(device), labels.to(device)
                 output = model(images)
                 if loss_fn is not None:
                     loss_sum += loss_fn(output, labels).item() * len(labels)
                 class_count = output.shape[1]
-                true_labels.append(np.asarray(labels.numpy()))
-                predicted_labels.append(np.asarray(output.argmax(1).numpy()))
+                true_labels.append(np.asarray(labels.cpu().numpy()))
+                predicted_labels.append(np.asarray(output.argmax(1).cpu().numpy()))
     finally:
         model.train(was_training)
     if not true_labels:
@@ -101,7 +104,8 @@ def predict_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
     model.eval()
     try:
         with engine.no_grad():
-            scores = np.asarray(model(engine.from_numpy(np.ascontiguousarray(images))).numpy(), dtype=np.float64)
+            inputs = engine.from_numpy(np.ascontiguousarray(images)).to(next(model.parameters()).device)
+            scores = np.asarray(model(inputs).cpu().numpy(), dtype=np.float64)
     finally:
         model.train(was_training)
     exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))

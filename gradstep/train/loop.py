@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -14,11 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from gradstep.train.checkpoint import EpochTotals, TrainingCheckpoint
+from gradstep.serialization import CheckpointError
+from gradstep.train.checkpoint import (
+    EpochTotals, TrainingCheckpoint, check_optimizer_state, check_scheduler_state, check_state_dict,
+)
+from gradstep.train.distributed import sum_over_processes, unwrap
 from gradstep.train.engines import engine_of
 from gradstep.train.evaluation import evaluate
 from gradstep.train.history import EpochRecord, History
-from gradstep.train.progress import EpochProgress, progress_class
+from gradstep.train.progress import TrainingProgress, progress_class
+from gradstep.train.weights import save_weights
 
 
 class TrainingDiverged(ValueError):
@@ -62,30 +68,47 @@ def fit(
     callbacks: Sequence[Callback] = (),
     log_format: str = "bar",
     checkpoint_path: str | os.PathLike | None = None,
+    weights_path: str | os.PathLike | None = None,
     resume_from: str | os.PathLike | None = None,
     config: dict | None = None,
     generator: Any = None,
     scheduler: Any = None,
+    device: Any = None,
+    held_out: str = "val",
 ) -> History:
     """Train ``model`` for ``epochs`` epochs and return what was measured.
 
     Works with gradstep and PyTorch alike: the engine is found from the model's
     parameters. ``log_format`` is ``"bar"`` (a progress bar per epoch),
-    ``"lesson"`` (the lesson's printed lines) or ``"none"``.
+    ``"lesson"`` (the lesson's printed lines) or ``"none"``. After every epoch
+    the model is measured on ``val_loader``, if given; ``held_out`` names those
+    images in the printed lines ("val" for a validation split, "test" for the
+    test set). ``device`` is where the batches go (PyTorch's ``x.to(device)``);
+    None leaves them where the loader puts them.
 
     With ``checkpoint_path``, a checkpoint is written after every epoch and when
     training is interrupted (Ctrl-C, or a callback raising KeyboardInterrupt),
-    before the interrupt goes on up. ``resume_from`` continues from such a
-    checkpoint; with the same data, the result is bit-identical to a run that
-    was never interrupted. For that the loader must shuffle with its own
-    ``generator`` (``DataLoader(..., shuffle=True, generator=g)``), whose state
-    the checkpoint keeps; pass ``generator`` if the loader does not expose it.
-    ``config`` is stored in the checkpoint as it is (a dict of JSON values).
-    ``scheduler``, a learning-rate schedule, is stepped after every epoch and saved
-    with the checkpoint.
+    before the interrupt goes on up; with ``weights_path``, the model's weights
+    are written there too, as safetensors with ``config`` in their metadata.
+    ``resume_from`` continues from such a checkpoint; with the same data, the
+    result is bit-identical to a run that was never interrupted. For that the
+    loader must shuffle with its own ``generator`` (``DataLoader(...,
+    shuffle=True, generator=g)``), whose state the checkpoint keeps (pass
+    ``generator`` if the loader does not expose it), or with a sampler that has
+    ``set_epoch`` (PyTorch's ``DistributedSampler``), which ``fit`` calls at the
+    start of every epoch. ``config`` is stored in the checkpoint as it is (a
+    dict of JSON values). ``scheduler``, a learning-rate schedule, is stepped
+    after every epoch and saved with the checkpoint.
+
+    In a model wrapped in ``DistributedDataParallel`` (several processes started
+    by ``torchrun``), the losses and counts of every process are added up, so
+    each process records the numbers of the whole batch; give the paths and a
+    ``log_format`` other than ``"none"`` to one process only.
 
     Raises:
         TrainingDiverged: the loss became NaN or infinite.
+        CheckpointError: ``resume_from`` is damaged or does not fit the model,
+            the optimizer or the schedule.
 
     Example:
         >>> import gradstep
@@ -100,55 +123,79 @@ def fit(
         (2, 2)
     """
     engine = engine_of(model)
-    make_progress = progress_class(log_format)
+    inner_model = unwrap(model)  # what to save and measure: the model itself, not a DDP wrapper
+    progress = progress_class(log_format)(epochs, len(train_loader), len(train_loader.dataset), held_out)
     if generator is None:
         generator = getattr(train_loader, "generator", None)
+    sampler = getattr(train_loader, "sampler", None)
 
     if resume_from is not None:
-        start = _restore(resume_from, engine, model, optimizer, generator, scheduler)
-        history, epochs_done, totals = start.history, start.epochs_done, start.totals
+        start = _restore(resume_from, engine, inner_model, optimizer, generator, scheduler)
+        history, epochs_done, totals, run_totals = start.history, start.epochs_done, start.totals, start.run_totals
+        if epochs_done > epochs:
+            raise CheckpointError(f"{resume_from}: {epochs_done} epochs are done already, more than the {epochs} "
+                                  "asked for")
     else:
-        history, epochs_done, totals = History(), 0, EpochTotals()
+        history, epochs_done, totals, run_totals = History(), 0, EpochTotals(), EpochTotals()
     # Taken before the loader is iterated: iterating draws from the generator.
     epoch_start_state = _generator_state(generator)
+    saved_at = None
 
     def save_checkpoint() -> None:
+        nonlocal saved_at
+        if saved_at == (epochs_done, totals.batches):
+            return  # nothing changed since the last save
         if checkpoint_path is not None:
             TrainingCheckpoint(
-                model.state_dict(), optimizer.state_dict(), epochs_done,
-                totals, epoch_start_state, history, config,
+                inner_model.state_dict(), optimizer.state_dict(), epochs_done, totals, run_totals,
+                epoch_start_state, engine.get_rng_state(), history, config,
                 scheduler.state_dict() if scheduler is not None else None,
             ).save(checkpoint_path)
+        if weights_path is not None:
+            save_weights(inner_model.state_dict(), weights_path, config)
+        saved_at = (epochs_done, totals.batches)
 
     # Weights that blow up make NumPy warn about overflow on every op on the way to a NaN
     # loss; the divergence check reports it once, with what to do about it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             for epoch in range(epochs_done + 1, epochs + 1):
-                progress = make_progress(epoch, epochs, len(train_loader), len(train_loader.dataset), totals.batches)
+                if hasattr(sampler, "set_epoch"):
+                    sampler.set_epoch(epoch)
+                progress.epoch_start(epoch, totals.batches)
                 try:
-                    _train_one_epoch(model, train_loader, optimizer, loss_fn, epoch, totals, progress, callbacks)
+                    _train_one_epoch(model, train_loader, optimizer, loss_fn, epoch, totals, run_totals, progress,
+                                     callbacks, device)
                 finally:
-                    progress.close()
-                if scheduler is not None:
-                    scheduler.step()
-                validation = evaluate(model, val_loader, loss_fn) if val_loader is not None else None
-                history.append(EpochRecord(
-                    epoch=epoch,
-                    train_loss=totals.mean_loss,
-                    train_accuracy=totals.accuracy,
-                    val_loss=validation.loss if validation is not None else None,
-                    val_accuracy=validation.accuracy if validation is not None else None,
-                    seconds=totals.seconds,
-                ))
+                    progress.epoch_end()
+                # Measuring changes nothing: Ctrl-C here saves the epoch as all trained but not yet
+                # recorded, and a resume measures again. The bookkeeping below happens as one.
+                validation = evaluate(inner_model, val_loader, loss_fn, device) if val_loader is not None else None
+                with _ctrl_c_held_back():
+                    if scheduler is not None:
+                        with warnings.catch_warnings():
+                            # Resumed right after an epoch's batches, this process has not called
+                            # optimizer.step() yet, and PyTorch warns of a wrong order; the order is right.
+                            warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+                            scheduler.step()
+                    history.append(EpochRecord(
+                        epoch=epoch,
+                        train_loss=totals.mean_loss,
+                        train_accuracy=totals.accuracy,
+                        val_loss=validation.loss if validation is not None else None,
+                        val_accuracy=validation.accuracy if validation is not None else None,
+                        seconds=totals.seconds,
+                    ))
+                    run_totals.include(totals)
+                    epochs_done, totals = epoch, EpochTotals()
+                    epoch_start_state = _generator_state(generator)
+                    save_checkpoint()
                 progress.epoch_done(history[-1])
-                epochs_done, totals = epoch, EpochTotals()
-                epoch_start_state = _generator_state(generator)
-                save_checkpoint()
                 for callback in callbacks:
                     callback.on_epoch_end(epoch, history)
         except KeyboardInterrupt:
-            save_checkpoint()
+            with _ctrl_c_held_back():
+                save_checkpoint()
             raise
     return history
 
@@ -156,14 +203,32 @@ def fit(
 def _restore(
     checkpoint: str | os.PathLike, engine: ModuleType, model: Any, optimizer: Any, generator: Any, scheduler: Any
 ) -> TrainingCheckpoint:
-    """Put the model, the optimizer, the schedule and the shuffling generator back as the checkpoint has them."""
+    """Put the model, the optimizer, the schedule and the random generators back as the checkpoint has them.
+
+    Everything is checked against the objects it goes into first, so a
+    checkpoint of another model or a damaged one is refused with its file's
+    name and what does not fit, before anything is changed.
+    """
     saved = TrainingCheckpoint.load(checkpoint, tensor_from_numpy=engine.from_numpy)
-    model.load_state_dict(saved.model_state)
-    optimizer.load_state_dict(saved.optimizer_state)
-    if generator is not None and saved.generator_state is not None:
-        generator.set_state(saved.generator_state)
-    if scheduler is not None and saved.scheduler_state is not None:
-        scheduler.load_state_dict(saved.scheduler_state)
+    check_state_dict(saved.model_state, model, checkpoint)
+    check_optimizer_state(saved.optimizer_state, optimizer, checkpoint)
+    if (scheduler is None) != (saved.scheduler_state is None):
+        raise CheckpointError(f"{checkpoint}: saved {'with' if scheduler is None else 'without'} a learning-rate "
+                              "schedule, resumed the other way")
+    if scheduler is not None:
+        check_scheduler_state(saved.scheduler_state, scheduler, saved.epochs_done, checkpoint)
+    with _restoring("model", checkpoint):
+        model.load_state_dict(saved.model_state)
+    with _restoring("optimizer", checkpoint):
+        optimizer.load_state_dict(saved.optimizer_state)
+    if scheduler is not None:
+        with _restoring("scheduler", checkpoint):
+            scheduler.load_state_dict(saved.scheduler_state)
+    if generator is not None:
+        with _restoring("generator_state", checkpoint):
+            generator.set_state(saved.generator_state)
+    with _restoring("rng_state", checkpoint):
+        engine.set_rng_state(saved.rng_state)
     return saved
 
 
@@ -174,32 +239,49 @@ def _train_one_epoch(
     loss_fn: Callable,
     epoch: int,
     totals: EpochTotals,
-    progress: EpochProgress,
+    earlier_epochs: EpochTotals,
+    progress: TrainingProgress,
     callbacks: Sequence[Callback],
+    device: Any,
 ) -> None:
     """Train on the batches of one epoch that ``totals`` does not count yet, adding them to it."""
+    engine = engine_of(model)
     model.train()
     # When resuming mid-epoch, the loader reshuffles exactly as before (its generator
     # was restored), so skipping the batches already done leaves the remaining ones.
     batches = islice(iter(loader), totals.batches, None)
     last_time = time.perf_counter()
     for step, (images, labels) in enumerate(batches, start=totals.batches + 1):
+        if device is not None:
+            images, labels = images.to(device), labels.to(device)
         optimizer.zero_grad()
         output = model(images)
         loss = loss_fn(output, labels)
-        loss_value = loss.item()
+        correct = (output.argmax(1) == labels).sum().item()
+        # Across processes (DistributedDataParallel) the batch is all of theirs together.
+        samples, loss_sum, correct = sum_over_processes(
+            engine, [labels.shape[0], loss.item() * labels.shape[0], correct], device)
+        loss_value = loss_sum / samples
         if not math.isfinite(loss_value):
             raise TrainingDiverged(epoch, step, loss_value)
         loss.backward()
-        correct = (output.argmax(1) == labels).sum().item()
         with _ctrl_c_held_back():
             optimizer.step()
             now = time.perf_counter()
-            totals.add(labels.shape[0], loss_value, correct, now - last_time)
+            totals.add(int(samples), loss_value, int(correct), now - last_time)
             last_time = now
-        progress.batch_done(totals.samples, loss_value, totals.accuracy)
+        progress.batch_done(loss_value, totals, earlier_epochs)
         for callback in callbacks:
             callback.on_batch_end(epoch, step, loss_value)
+
+
+@contextmanager
+def _restoring(part: str, checkpoint: str | os.PathLike) -> Iterator[None]:
+    """Report a part of the checkpoint that its object refuses as a CheckpointError naming the file and the part."""
+    try:
+        yield
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as error:
+        raise CheckpointError(f"{checkpoint}: its {part} cannot be restored: {error}") from error
 
 
 @contextmanager

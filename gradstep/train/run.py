@@ -1,8 +1,14 @@
-"""A complete lesson run: train, test, and keep everything in one folder.
+"""A complete lesson run: build it, train it, test it, and keep everything in one folder.
 
-The folder holds ``checkpoint.npz`` (to resume, evaluate or predict),
-``metrics.json``, ``history.csv`` and three pictures: ``curves.png``,
-``confusion_matrix.png`` and ``predictions.png``.
+The folder holds ``checkpoint.npz`` (everything needed to resume),
+``model.safetensors`` (the weights, for ``gradstep eval``, ``gradstep predict``
+and PyTorch), ``metrics.json``, ``history.csv`` and three pictures:
+``curves.png``, ``confusion_matrix.png`` and ``predictions.png``. Every file
+is written atomically.
+
+Everything that can fail because of the settings or the data (an engine that
+is not installed, a missing file, a network too large) fails in
+:func:`prepare_run`, before any file is written.
 """
 from __future__ import annotations
 
@@ -11,125 +17,199 @@ import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from gradstep.atomic import atomic_write
 from gradstep.datasets import FashionMNIST
 from gradstep.i18n import translator
 from gradstep.serialization import CheckpointError
-from gradstep.train.checkpoint import TrainingCheckpoint
+from gradstep.train.checkpoint import TrainingCheckpoint, check_state_dict
+from gradstep.train.distributed import (
+    choose_device, parallel, process_count, process_rank, start_processes, unwrap,
+)
 from gradstep.train.evaluation import Evaluation, evaluate, predict_probabilities
+from gradstep.train.history import History
 from gradstep.train.lesson import (
-    LessonConfig, build_model, build_optimizer, build_scheduler, make_test_loader, make_train_loader,
+    ConfigError, LessonConfig, build_model, build_optimizer, build_scheduler, load_engine, make_eval_loader,
+    make_train_loader, split_training_images,
 )
 from gradstep.train.loop import fit
+from gradstep.train.weights import load_weights
 
 CHECKPOINT_NAME = "checkpoint.npz"
+WEIGHTS_NAME = "model.safetensors"
 PREDICTION_GRID_SIZE = 24
+
+
+@dataclass
+class LessonRun:
+    """A run ready to train: everything built from its settings, nothing written yet.
+
+    ``model`` is wrapped in ``DistributedDataParallel`` when several processes
+    train together; ``val_loader`` is None without a validation split.
+    """
+
+    config: LessonConfig
+    engine: ModuleType
+    device: Any
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    loss_fn: Any
+    train_loader: Any
+    val_loader: Any
+    test_loader: Any
+    test_set: FashionMNIST
 
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """A model rebuilt from a checkpoint, with the settings it was trained with."""
+    """A model rebuilt from a weights file, with the settings it was trained with."""
 
     model: Any
     config: LessonConfig
 
 
-def train_lesson(
-    config: LessonConfig,
-    out_dir: str | os.PathLike,
-    *,
-    data_dir: str | os.PathLike | None = None,
-    resume: bool = False,
-    log_format: str = "bar",
-    lang: str = "en",
-) -> dict[str, Any]:
-    """Train the lesson's model as ``config`` says and write the run's files to ``out_dir``.
+def prepare_run(config: LessonConfig, *, data_dir: str | os.PathLike | None = None, device: str | None = None
+                ) -> LessonRun:
+    """Import the engine, read the data and build the model, optimizer and loaders that ``config`` asks for.
 
-    With ``resume``, training continues from ``out_dir/checkpoint.npz``. Returns
-    the metrics also written to ``metrics.json``. The pictures' text is in ``lang``
-    ("en" or "zh-CN").
+    ``data_dir`` is read and never written: a file missing from it is an error
+    naming it (without ``data_dir``, the copy shipped with gradstep is used).
+    ``device`` is a ``--device`` name, for the torch engine. Under ``torchrun``
+    this joins the other processes.
+
+    Raises:
+        ConfigError: the engine is not installed, the device does not exist, or the sizes do not fit the data.
+        DatasetError: a data file is missing or damaged.
+        ModelTooLarge: the network would have more than ``MAX_PARAMETERS`` weights.
+    """
+    engine = config.load_engine()
+    where = choose_device(engine, device)
+    engine.manual_seed(config.seed)
+    model = build_model(engine, config.hidden, config.model)
+    download = data_dir is None
+    train_set = FashionMNIST(root=data_dir, train=True, download=download)
+    test_set = FashionMNIST(root=data_dir, train=False, download=download)
+    train_indices, val_indices = split_training_images(len(train_set), config)
+    start_processes(engine, where)
+    if where is not None:
+        model = model.to(where)
+    model = parallel(model, engine, where)
+    optimizer = build_optimizer(engine, model, config)
+    return LessonRun(
+        config=config,
+        engine=engine,
+        device=where,
+        model=model,
+        optimizer=optimizer,
+        scheduler=build_scheduler(engine, optimizer, config),
+        loss_fn=engine.nn.NLLLoss(),
+        train_loader=make_train_loader(engine, train_set, train_indices, config, processes=process_count(),
+                                       rank=process_rank()),
+        val_loader=make_eval_loader(engine, train_set, val_indices) if val_indices is not None else None,
+        test_loader=make_eval_loader(engine, test_set),
+        test_set=test_set,
+    )
+
+
+def train_run(run: LessonRun, folder: Path | None, *, resume_from: Path | None = None, log_format: str = "bar",
+              lang: str = "en") -> dict[str, Any]:
+    """Train ``run``, then test it once, writing every file of the run into ``folder``.
+
+    With ``resume_from``, a checkpoint, training continues where it stopped.
+    Without a validation split, the model is measured on the test set after
+    every epoch and the history's columns say so (``test_loss``,
+    ``test_accuracy``). Only one process writes: the others of a ``torchrun``
+    are given ``folder=None``. The pictures' text is in ``lang`` ("en" or
+    "zh-CN"). Returns the metrics also written to ``metrics.json``.
 
     Example:
-        >>> metrics = train_lesson(LessonConfig(epochs=1, train_size=512), "runs/quick")  # doctest: +SKIP
-        >>> metrics["test_accuracy"]  # doctest: +SKIP
+        >>> run = prepare_run(LessonConfig(epochs=1, train_size=512))  # doctest: +SKIP
+        >>> train_run(run, Path("runs/quick"))["test_accuracy"]  # doctest: +SKIP
         0.62
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    engine = config.load_engine()
-    engine.manual_seed(config.seed)
-    model = build_model(engine, config.hidden)
-    optimizer = build_optimizer(engine, model, config)
-    loss_fn = engine.nn.NLLLoss()
-    test_set = FashionMNIST(root=data_dir, train=False)
-    test_batches = make_test_loader(engine, test_set)
-
-    checkpoint = out_dir / CHECKPOINT_NAME
+    config = run.config
+    held_out = "val" if run.val_loader is not None else "test"
+    checkpoint = folder / CHECKPOINT_NAME if folder is not None else None
     history = fit(
-        model, make_train_loader(engine, FashionMNIST(root=data_dir, train=True), config),
-        epochs=config.epochs, optimizer=optimizer, loss_fn=loss_fn, val_loader=test_batches,
-        log_format=log_format, checkpoint_path=checkpoint, resume_from=checkpoint if resume else None,
-        config=config.to_dict(), scheduler=build_scheduler(engine, optimizer, config),
+        run.model, run.train_loader, epochs=config.epochs, optimizer=run.optimizer, loss_fn=run.loss_fn,
+        val_loader=run.val_loader if run.val_loader is not None else run.test_loader,
+        log_format=log_format, checkpoint_path=checkpoint,
+        weights_path=folder / WEIGHTS_NAME if folder is not None else None,
+        resume_from=resume_from,
+        config=config.to_dict(), scheduler=run.scheduler, device=run.device, held_out=held_out,
     )
-    test = evaluate(model, test_batches, loss_fn)
-
-    history.to_csv(out_dir / "history.csv")
+    model = unwrap(run.model)
+    test = evaluate(model, run.test_loader, run.loss_fn, run.device)
     metrics = {
         "test_accuracy": test.accuracy,
         "test_loss": test.loss,
+        **({"val_accuracy": history[-1].val_accuracy, "val_loss": history[-1].val_loss} if held_out == "val" else {}),
         "epoch_seconds": history.column("seconds"),
         "config": config.to_dict(),
         "engine": config.engine,
-        "versions": _versions(engine),
+        "device": str(run.device or "cpu"),
+        "processes": process_count(),
+        "versions": _versions(run.engine),
     }
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    _draw_pictures(model, history, test, test_set, out_dir, lang)
+    if folder is not None:
+        history.to_csv(folder / "history.csv", held_out=held_out)
+        with atomic_write(folder / "metrics.json") as file:
+            file.write((json.dumps(metrics, indent=2) + "\n").encode())
+        _draw_pictures(model, history, held_out, test, run.test_set, folder, lang)
     return metrics
-
-
-def load_trained_model(checkpoint: str | os.PathLike) -> TrainedModel:
-    """Rebuild the model saved in a lesson checkpoint, on the engine it was trained with."""
-    saved = TrainingCheckpoint.load(checkpoint, tensor_from_numpy=np.asarray)
-    config = _lesson_config(saved, checkpoint)
-    engine = config.load_engine()
-    model = build_model(engine, config.hidden)
-    model.load_state_dict({name: engine.from_numpy(array) for name, array in saved.model_state.items()})
-    model.eval()
-    return TrainedModel(model, config)
-
-
-def checkpoint_file(path: str | os.PathLike) -> Path:
-    """The checkpoint that ``path`` means: a run's folder stands for the checkpoint inside it."""
-    path = Path(path)
-    return path / CHECKPOINT_NAME if path.is_dir() else path
 
 
 def read_config(checkpoint: str | os.PathLike) -> LessonConfig:
     """The settings a lesson checkpoint was trained with."""
-    return _lesson_config(TrainingCheckpoint.load(checkpoint, tensor_from_numpy=np.asarray), checkpoint)
-
-
-def _lesson_config(saved: TrainingCheckpoint, checkpoint: str | os.PathLike) -> LessonConfig:
+    saved = TrainingCheckpoint.load(checkpoint, tensor_from_numpy=np.asarray)
     try:
         return LessonConfig.from_dict(saved.config)
-    except (TypeError, ValueError, KeyError) as error:
+    except ConfigError as error:
         raise CheckpointError(f"{checkpoint}: holds no valid lesson settings ({error})") from error
 
 
-def _draw_pictures(model: Any, history: Any, test: Evaluation, test_set: Any, out_dir: Path, lang: str) -> None:
+def load_trained_model(path: str | os.PathLike, engine_name: str | None = None) -> TrainedModel:
+    """Rebuild the model saved in a run's ``model.safetensors`` (``path`` is the file or its run folder).
+
+    The model runs on ``engine_name`` (``"numpy"`` or ``"torch"``), by default
+    the engine it was trained with: the weights are the same numbers for both.
+    """
+    path = Path(path)
+    weights_file = path / WEIGHTS_NAME if path.is_dir() else path
+    arrays, saved_config = load_weights(weights_file)
+    if saved_config is None:
+        raise CheckpointError(f"{weights_file}: records no gradstep settings, so the network to load it into "
+                              "is unknown; give the model.safetensors of a gradstep train run")
+    try:
+        config = LessonConfig.from_dict(saved_config)
+    except ConfigError as error:
+        raise CheckpointError(f"{weights_file}: holds no valid lesson settings ({error})") from error
+    engine = load_engine(engine_name or config.engine)
+    model = build_model(engine, config.hidden, config.model)
+    check_state_dict(arrays, model, weights_file)
+    model.load_state_dict({name: engine.from_numpy(array) for name, array in arrays.items()})
+    model.eval()
+    return TrainedModel(model, config)
+
+
+def _draw_pictures(model: Any, history: History, held_out: str, test: Evaluation, test_set: Any, folder: Path,
+                   lang: str) -> None:
     from gradstep.plots import plot_confusion_matrix, plot_curves, plot_predictions
 
     tr = translator(lang)
     class_names = [tr(name) for name in test_set.classes]
-    plot_curves(history, out_dir / "curves.png", val_label=tr("test"), lang=lang)
-    plot_confusion_matrix(test.confusion_matrix, class_names, out_dir / "confusion_matrix.png", lang=lang)
+    plot_curves(history, folder / "curves.png", val_label=tr("validation") if held_out == "val" else tr("test"),
+                lang=lang)
+    plot_confusion_matrix(test.confusion_matrix, class_names, folder / "confusion_matrix.png", lang=lang)
     images, labels = test_set.__getitems__(range(PREDICTION_GRID_SIZE))
     images, labels = np.asarray(images.numpy()), np.asarray(labels.numpy())
     predicted = predict_probabilities(model, images).argmax(axis=1)
-    plot_predictions(images, labels, predicted, class_names, out_dir / "predictions.png", lang=lang)
+    plot_predictions(images, labels, predicted, class_names, folder / "predictions.png", lang=lang)
 
 
 def _versions(engine: Any) -> dict[str, str]:
