@@ -2,15 +2,19 @@
 from . import functional, init
 from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import Sequential
-from .dropout import Dropout
+from .conv import Conv1d, Conv2d
+from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
     "functional", "init", "Module", "Parameter", "Linear", "Identity", "Sequential", "Flatten", "Dropout",
     "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-    "CrossEntropyLoss", "NLLLoss",
+    "CrossEntropyLoss", "NLLLoss", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "Dropout2d",
 ]
