@@ -43,5 +43,5 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
     client.execute()
 
 
-def test_there_are_five_lesson_notebooks():
-    assert [path.name[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_lesson_notebooks():
+    assert [path.name[:2] for path in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]

@@ -1,8 +1,8 @@
 """Pooling: shrink a feature map by summarising every window with its maximum or its average.
 
-Max pooling picks one element per window, so it is a gather: y[p] = x[index of p's maximum],
-and its gradient is the matching scatter-add, which sends each output's gradient back to the
-element it picked (overlapping windows that pick the same element add up). ``Gather`` and
+Max pooling picks one element per window: each output is a copy of the element where its
+window's maximum is, so its gradient is a scatter-add that sends each output's gradient back
+to that element (overlapping windows that pick the same element add up). ``Gather`` and
 ``ScatterAdd`` are each other's backward, like ``Unfold`` and ``Fold``.
 
 Average pooling is the sum of a window's elements over a divisor; its gradient hands every
@@ -62,6 +62,24 @@ class ScatterAdd(Function):
         return gather_array(grad, indices)
 
 
+class MaxPool(Function):
+    """y = the largest element of every window, found together with where it is (``window_max``).
+
+    Only that element influenced the output, so it alone receives the output's gradient:
+    the backward scatter-adds the gradients to the saved indices.
+    """
+
+    def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
+        maxima, indices = window_max(x, window)
+        self.save_for_backward(indices)
+        self.input_shape = x.shape
+        return maxima
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        (indices,) = self.saved_tensors
+        return scatter_add_array(grad, indices, self.input_shape)
+
+
 class AvgPool(Function):
     """y = (sum of each window) / divisor, channel by channel.
 
@@ -116,8 +134,8 @@ def scatter_add_array(values: np.ndarray, indices: np.ndarray, shape: tuple[int,
 
 
 # ---- where each window's maximum is --------------------------------------------------------
-def window_argmax(x: np.ndarray, window: Window) -> np.ndarray:
-    """For every window, the index (into the flattened spatial dims of x) of its largest element.
+def window_max(x: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Every window's largest element, and its index into the flattened spatial dims of x.
 
     PyTorch's rule: the first largest element of the window, or its last NaN if it has one.
     The taps are compared one at a time on a copy that lays each tap's elements side by side
@@ -145,7 +163,7 @@ def window_argmax(x: np.ndarray, window: Window) -> np.ndarray:
         shape = [1] * dims
         shape[d] = count
         starts = starts + ((np.arange(count) * stride - before) * dim_strides[d]).reshape(shape)
-    return np.take(tap_offsets, chosen) + starts
+    return best, np.take(tap_offsets, chosen) + starts
 
 
 # ---- the functions ----------------------------------------------------------------------------
@@ -203,11 +221,11 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """
     window, batched = _pooling_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     x = input if batched else input.reshape(1, *input.shape)
-    indices = window_argmax(x._array, window)  # where the maxima are: a constant, not differentiated
-    y = Gather.apply(x, indices=indices)
-    if not batched:
-        y, indices = y.reshape(*y.shape[1:]), indices[0]
-    return (y, Tensor._wrap(indices)) if return_indices else y
+    y = MaxPool.apply(x, window=window)
+    if not return_indices:
+        return y if batched else y.reshape(*y.shape[1:])
+    indices = window_max(x._array, window)[1]  # found again, only when asked for
+    return (y, Tensor._wrap(indices)) if batched else (y.reshape(*y.shape[1:]), Tensor._wrap(indices[0]))
 
 
 def _average_divisor(window: Window, size: tuple[int, ...], pads: tuple[int, ...], count_include_pad: bool,
