@@ -20,7 +20,7 @@ import json
 import pstats
 from pathlib import Path
 
-from common import engines, fashion_mnist_arrays, median_seconds_alternating, train_one_epoch, versions
+from common import THREADS, engines, fashion_mnist_arrays, median_seconds_alternating, train_one_epoch, versions
 from speed import sliced_batches
 
 from gradstep.train.cnn import build_cnn
@@ -127,12 +127,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs per step case (median reported)")
     parser.add_argument("--epoch-repeats", type=int, default=1, help="interleaved epochs per network")
     parser.add_argument("--profile", action="store_true", help="print gradstep's profile of a few steps")
+    parser.add_argument("--threads", type=int, default=THREADS, help="for both NumPy's BLAS and PyTorch")
     parser.add_argument("--table", action="store_true", help="print the table of the last saved results and stop")
     args = parser.parse_args()
     if args.table:
         print(markdown_table(json.loads((RESULTS / "cnn.json").read_text())))
         return
-    libs = engines()
+    libs = engines(args.threads)
     images, labels = fashion_mnist_arrays()
     if args.quick:
         images, labels = images[:2560], labels[:2560]
@@ -140,7 +141,7 @@ def main() -> None:
     print(f"{len(images):,} Fashion-MNIST images; {repeats} runs of {steps} steps per step case, "
           f"{args.epoch_repeats} epoch(s) per network", flush=True)
     rows = bench(libs, images, labels, repeats, args.epoch_repeats, steps)
-    result = {"rows": rows, "quick": args.quick, "images": len(images), "versions": versions()}
+    result = {"rows": rows, "quick": args.quick, "images": len(images), "versions": {**versions(), "threads": str(args.threads)}}
     if args.profile:
         result["profile"] = profile(libs["gradstep"], images, labels, steps)
         print(result["profile"])

@@ -23,7 +23,7 @@ import statistics
 from pathlib import Path
 
 import numpy as np
-from common import engines, versions
+from common import THREADS, engines, versions
 
 from gradstep.datasets import FashionMNIST
 from gradstep.train import Callback, evaluate, fit
@@ -75,7 +75,7 @@ def make_optimizer(engine, model, args):
 
 
 def train(args) -> dict:
-    engine = engines()[args.engine]
+    engine = engines(args.threads)[args.engine]
     train_indices, val_indices = split_indices(args.val_size, args.split_seed)
     train_indices = train_indices[:args.train_size]
     train_loader, val_loader, test_loader = loaders(engine, train_indices, val_indices, args.batch_size, args.seed)
@@ -91,12 +91,13 @@ def train(args) -> dict:
                   val_loader=val_loader, callbacks=[PrintEpochs()], log_format="none", scheduler=scheduler)
     result = {
         "settings": {key: value for key, value in vars(args).items() if key not in ("save", "evaluate", "no_test")},
+        "weights": sum(p.numel() for p in model.parameters()),
         "val_accuracy": history.column("val_accuracy"),
         "train_loss": history.column("train_loss"),
         "epoch_seconds": history.column("seconds"),
         "median_epoch_seconds": statistics.median(history.column("seconds")),
         "test_accuracy": None,
-        "versions": versions(),
+        "versions": {**versions(), "threads": str(args.threads)},
     }
     if args.save:
         import gradstep
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--val-size", type=int, default=5000, help="training images held out for validation")
     parser.add_argument("--split-seed", type=int, default=0, help="which images are held out")
     parser.add_argument("--train-size", type=int, help="train on only this many of the other images (a quick run)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="for both NumPy's BLAS and PyTorch")
     parser.add_argument("--name", help="results file name (default: from the settings)")
     parser.add_argument("--no-test", action="store_true", help="validation only: for comparing settings")
     parser.add_argument("--save", metavar="FILE.npz", help="keep the trained weights")

@@ -157,3 +157,16 @@ def test_a_pytorch_cnn_state_dict_loads_and_gives_pytorchs_outputs():
     with torch.no_grad():
         expected = theirs(torch.tensor(images))
     assert_same_values(ours(gradstep.tensor(images)), expected, TOLERANCE["float32"], "log-probabilities")
+
+
+def test_the_cnn_with_its_running_statistics_survives_save_and_load(tmp_path):
+    model = build_cnn(gradstep)
+    model(gradstep.rand(16, 1, 28, 28))  # training mode: the batch norms' statistics move
+    gradstep.save(model.state_dict(), tmp_path / "cnn.npz")
+    copy = build_cnn(gradstep)
+    copy.load_state_dict(gradstep.load(tmp_path / "cnn.npz"))
+    assert int(copy.state_dict()["1.num_batches_tracked"]) == 1
+    assert copy.state_dict()["1.num_batches_tracked"].dtype == gradstep.int64
+    model.eval(), copy.eval()
+    images = gradstep.rand(4, 1, 28, 28)
+    np.testing.assert_array_equal(copy(images).detach().numpy(), model(images).detach().numpy())
