@@ -1,4 +1,4 @@
-"""Convolution as one matrix product: unfold the patches (im2col), multiply, fold back (col2im).
+"""Convolution as one matrix product: unfold the patches (im2col), multiply; backward, fold back (col2im).
 
 A convolution layer slides a small kernel W over the image; at every position it takes the
 dot product of W with the patch under it:
@@ -143,48 +143,46 @@ class Fold(Function):
 
 
 class Convolution(Function):
-    """y = W ⋆ x + b (cross-correlation, as in PyTorch), over any number of spatial dims.
+    """The matrix product that makes a convolution: Y = W · columns + b, the columns being im2col(x).
 
-    Forward: one matrix product per group, Y = W · im2col(x), with W as (out_channels, C·K).
-    Backward, with G = ∂L/∂Y laid out the same way (out_channels, every output position):
-      ∂L/∂x = col2im(Wᵀ · G): a full convolution of G with the flipped kernel, since every
-              pixel collects the kernel taps that saw it, weighted by their output's gradient;
-      ∂L/∂W = G · im2col(x)ᵀ: the correlation of the input with the output gradient;
+    ``conv2d`` records ``Unfold`` (x → columns) and then this op, so the graph reads as the
+    algorithm: copy the patches, multiply. Per group, W is (out_channels, C·K) and the columns
+    are (C·K, every position of every image). With G = ∂L/∂Y laid out the same way:
+      ∂L/∂columns = Wᵀ · G, which Unfold's backward adds back onto the pixels (col2im): so
+                    ∂L/∂x is a full convolution of G with the flipped kernel, every pixel
+                    collecting the kernel taps that saw it, weighted by their output's gradient;
+      ∂L/∂W = G · columnsᵀ: the correlation of the input with the output gradient;
       ∂L/∂b = Σ of G over the batch and every position.
     """
 
-    def forward(
-        self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *, window: Window, groups: int
-    ) -> np.ndarray:
-        self.save_for_backward(x, weight)
-        self.window, self.groups = window, groups
-        batch, out_channels = x.shape[0], weight.shape[0]
-        columns = unfold_columns(x, window).reshape(groups, -1, batch * math.prod(window.output_size(x.shape[2:])))
-        y = weight.reshape(groups, out_channels // groups, -1) @ columns  # (groups, out/groups, N·L)
-        y = y.reshape(out_channels, batch, *window.output_size(x.shape[2:]))
+    def forward(self, columns: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *,
+                positions: tuple[int, ...], groups: int) -> np.ndarray:
+        self.save_for_backward(columns, weight)
+        self.groups = groups
+        out_channels, batch = weight.shape[0], columns.shape[1]
+        y = weight.reshape(groups, out_channels // groups, -1) @ columns.reshape(groups, -1, columns[0].size)
+        y = y.reshape(out_channels, batch, *positions)  # (groups, out/groups, N·L) → (out_channels, N, *positions)
         if bias is not None:
-            y += bias.reshape(-1, *[1] * (y.ndim - 1))
+            y += bias.reshape(-1, 1, *[1] * len(positions))  # one value per channel
         return y.transpose(1, 0, *_spatial_axes(y.ndim))  # (N, out_channels, *positions), no copy
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, weight = self.saved_tensors
-        groups, window = self.groups, self.window
-        batch, out_channels = x.shape[0], weight.shape[0]
+        columns, weight = self.saved_tensors
+        groups, out_channels = self.groups, weight.shape[0]
         # G: one row per output channel, one column per output position of every image.
         g = grad.transpose(1, 0, *_spatial_axes(grad.ndim)).reshape(groups, out_channels // groups, -1)
-        w = weight.reshape(groups, out_channels // groups, -1)
-        grad_x = grad_weight = grad_bias = None
+        per_group = columns.reshape(groups, -1, g.shape[-1])
+        grad_columns = grad_weight = grad_bias = None
         if self.needs_input_grad[0]:
-            grad_columns = w.transpose(0, 2, 1) @ g  # Wᵀ·G: each column's share of the gradient
-            grad_x = fold_columns(grad_columns.reshape(-1, batch, g.shape[-1] // batch), window, x.shape[2:])
+            w = weight.reshape(groups, out_channels // groups, -1)
+            grad_columns = (w.transpose(0, 2, 1) @ g).reshape(columns.shape)  # Wᵀ·G: each column's share
         if self.needs_input_grad[1]:
-            columns = unfold_columns(x, window).reshape(groups, -1, g.shape[-1])
-            grad_weight = (g @ columns.transpose(0, 2, 1)).reshape(weight.shape)
+            grad_weight = (g @ per_group.transpose(0, 2, 1)).reshape(weight.shape)
         if len(self.needs_input_grad) == 2:
-            return grad_x, grad_weight
+            return grad_columns, grad_weight
         if self.needs_input_grad[2]:
             grad_bias = grad.sum(axis=(0, *_spatial_axes(grad.ndim)))
-        return grad_x, grad_weight, grad_bias
+        return grad_columns, grad_weight, grad_bias
 
 
 # ---- the array forms the backward formulas call ---------------------------------------------
@@ -303,8 +301,9 @@ def _convolve(
             f"{function}(): calculated padded input size per channel: ({padded}). Kernel size: "
             f"({' x '.join(map(str, window.spans()))}). Kernel size can't be greater than actual input size"
         )
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    y = Convolution.apply(*inputs, window=window, groups=int(groups))
+    columns = Unfold.apply(x, window=window)  # im2col: every patch a column, (C·K, N, L)
+    inputs = (columns, weight) if bias is None else (columns, weight, bias)
+    y = Convolution.apply(*inputs, positions=window.output_size(x.shape[2:]), groups=int(groups))
     return y if batched else y.reshape(*y.shape[1:])
 
 
