@@ -20,10 +20,21 @@ from ..autograd.function import Function
 from .conv import Window, as_tuple, check_positive, fold_columns, pad_array, patches_view, unfold_columns
 
 
-def _flat_positions(indices: np.ndarray, plane_size: int) -> np.ndarray:
-    """Indices into each (n, c) plane of a flattened (N, C, *size) array → indices into the whole array."""
-    planes = np.arange(indices.shape[0] * indices.shape[1]).reshape(indices.shape[:2] + (1,) * (indices.ndim - 2))
-    return indices + planes * plane_size
+def _in_memory_order(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``array``'s elements as a flat array in memory order, and where each (n, c) plane starts in it.
+
+    Index p of a plane is then at ``starts[n, c] + p``. Any array whose planes are C-ordered
+    blocks is used as it is: (N, C, H, W) memory, and the (C, N, H, W) memory that conv2d's
+    outputs view; any other is copied into (N, C, H, W) order first.
+    """
+    plane_strides = np.empty(array.shape[2:], dtype=array.dtype).strides
+    flat = array.ravel(order="K")
+    if array.strides[2:] != plane_strides or not np.may_share_memory(flat, array):
+        array = np.ascontiguousarray(array)
+        flat = array.reshape(-1)
+    step_n, step_c = (stride // array.itemsize for stride in array.strides[:2])
+    starts = np.arange(array.shape[0]).reshape(-1, 1) * step_n + np.arange(array.shape[1]) * step_c
+    return flat, starts.reshape(starts.shape + (1,) * (array.ndim - 2))
 
 
 class Gather(Function):
@@ -34,28 +45,30 @@ class Gather(Function):
     """
 
     def forward(self, x: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        self.save_for_backward(indices)
-        self.input_shape = x.shape
-        return np.take(x.reshape(-1), _flat_positions(indices, math.prod(x.shape[2:])))
+        self.save_for_backward(x, indices)  # x for its shape and memory layout only
+        flat, starts = _in_memory_order(x)
+        return np.take(flat, indices + starts)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        (indices,) = self.saved_tensors
-        return scatter_add_array(grad, indices, self.input_shape)
+        x, indices = self.saved_tensors
+        return scatter_add_array(grad, indices, like=x)
 
 
 class ScatterAdd(Function):
-    """out[n, c, indices[n, c, p]] += values[n, c, p] into zeros of ``shape``.
+    """out[n, c, indices[n, c, p]] += values[n, c, p] into zeros shaped, and laid out in memory, like ``like``.
 
     Each value is added to one output element, so its gradient is the gradient found
-    there: a gather.
+    there: a gather. (Following ``like``'s memory layout keeps the gradient in the layout of
+    the activations it meets next, and NumPy is faster on operands of one layout.)
     """
 
-    def forward(self, values: np.ndarray, indices: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def forward(self, values: np.ndarray, indices: np.ndarray, like: np.ndarray) -> np.ndarray:
         self.save_for_backward(indices)
-        out = np.zeros(math.prod(shape), dtype=values.dtype)
+        out = np.zeros_like(like, dtype=values.dtype)
+        flat, starts = _in_memory_order(out)
         # Flat, contiguous operands take ufunc.at's fast path (several times faster here).
-        np.add.at(out, _flat_positions(indices, math.prod(shape[2:])).reshape(-1), values.reshape(-1))
-        return out.reshape(shape)
+        np.add.at(flat, (indices + starts).reshape(-1), values.reshape(-1))
+        return out if np.may_share_memory(flat, out) else flat.reshape(out.shape)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (indices,) = self.saved_tensors
@@ -66,18 +79,17 @@ class MaxPool(Function):
     """y = the largest element of every window, found together with where it is (``window_max``).
 
     Only that element influenced the output, so it alone receives the output's gradient:
-    the backward scatter-adds the gradients to the saved indices.
+    the backward scatter-adds the gradients to the saved indices (x is kept for its layout).
     """
 
     def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
         maxima, indices = window_max(x, window)
-        self.save_for_backward(indices)
-        self.input_shape = x.shape
+        self.save_for_backward(x, indices)
         return maxima
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        (indices,) = self.saved_tensors
-        return scatter_add_array(grad, indices, self.input_shape)
+        x, indices = self.saved_tensors
+        return scatter_add_array(grad, indices, like=x)
 
 
 class AvgPool(Function):
@@ -129,8 +141,8 @@ def gather_array(x: np.ndarray, indices: np.ndarray) -> np.ndarray:
     return Gather().forward(x, indices)
 
 
-def scatter_add_array(values: np.ndarray, indices: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return ScatterAdd().forward(values, indices, shape)
+def scatter_add_array(values: np.ndarray, indices: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return ScatterAdd().forward(values, indices, like)
 
 
 # ---- where each window's maximum is --------------------------------------------------------
