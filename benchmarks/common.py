@@ -15,15 +15,15 @@ import numpy as np
 THREADS = 2
 
 
-def engines() -> dict[str, ModuleType]:
+def engines(threads: int = THREADS) -> dict[str, ModuleType]:
     """gradstep and PyTorch, both limited to the same number of threads."""
     import torch
     from threadpoolctl import threadpool_limits
 
     import gradstep
 
-    torch.set_num_threads(THREADS)
-    threadpool_limits(THREADS)  # NumPy's BLAS
+    torch.set_num_threads(threads)
+    threadpool_limits(threads)  # NumPy's BLAS
     return {"gradstep": gradstep, "torch": torch}
 
 

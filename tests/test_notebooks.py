@@ -49,6 +49,6 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
     assert "missing from font" not in stderr, f"{path.name} draws characters its fonts lack:\n{stderr}"
 
 
-def test_there_are_five_lesson_notebooks_in_each_language():
-    assert [path.name[:2] for path in ENGLISH_NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_lesson_notebooks_in_each_language():
+    assert [path.name[:2] for path in ENGLISH_NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
     assert [path.name for path in CHINESE_NOTEBOOKS] == [path.name for path in ENGLISH_NOTEBOOKS]

@@ -1,8 +1,8 @@
-"""``Dropout``: during training, zero each input with probability p and scale the rest by 1/(1−p)."""
+"""``Dropout`` and ``Dropout2d``: during training, zero inputs (or whole channels) with probability p and scale the rest by 1/(1−p)."""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .functional import dropout
+from .functional import dropout, dropout2d
 from .module import Module
 
 
@@ -21,3 +21,15 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels of (N, C, H, W) feature maps in training mode; the identity in evaluation mode.
+
+    >>> import gradstep
+    >>> Dropout2d(0.5).eval()(gradstep.ones(1, 2, 3, 3)).sum().item()
+    18.0
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout2d(input, self.p, self.training)

@@ -5,20 +5,27 @@ The losses follow PyTorch's definitions exactly, including ``weight``, ``ignore_
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import ops
 from .._tensor import Tensor
 from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from ..ops.activation_variants import elu, gelu, leaky_relu, silu
+from ..ops.conv import conv1d, conv2d, fold, pad, unfold
 from ..ops.linalg import linear
 from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, MSELoss, NLLLoss
+from ..ops.normalization import batch_norm
+from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.operands import promoted
 from ..random import numpy_rng
 
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "dropout",
     "one_hot", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+    "conv1d", "conv2d", "pad", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm",
+    "dropout2d",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -39,13 +46,34 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the survivors by 1/(1−p), so the expected value is unchanged."""
+    return _drop(input, p, training, input._array.shape)
+
+
+def _drop(input: Tensor, p: float, training: bool, mask_shape: tuple[int, ...]) -> Tensor:
+    """Multiply ``input`` by a random mask of ``mask_shape``: 0 with probability p, else 1/(1−p)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    keep = numpy_rng(None).random(input._array.shape) >= p
+    keep = numpy_rng(None).random(mask_shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return input * Tensor._wrap((keep * scale).astype(input._array.dtype))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels: each (n, c) feature map is dropped with probability p, the rest scaled by 1/(1−p).
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
+    hardly regularises a convolutional layer; dropping whole maps does.
+    """
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d(): expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}")
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), as PyTorch does", UserWarning, stacklevel=2,
+        )
+    return _drop(input, p, training, (*input._array.shape[:2], *[1] * (input.ndim - 2)))
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

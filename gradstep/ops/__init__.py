@@ -5,11 +5,14 @@ from .activation_variants import elu, erf, gelu, leaky_relu, silu
 from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import eq, equal, ge, gt, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
 from .conversion import cast, clone, overwrite
+from .conv import conv1d, conv2d, fold, pad, unfold
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
 from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
 from .linalg import linear, matmul, mm
 from .norm import linalg_norm, matrix_norm, norm, vector_norm
+from .normalization import batch_norm
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduction import all, any, argmax, argmin, max, mean, min, sum
 from .shape import (
     cat, chunk, concat, expand, flatten, movedim, narrow, permute, reshape, select, split, squeeze, stack,
@@ -25,4 +28,5 @@ __all__ = [
     "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "view", "where",
     "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add", "index_select", "masked_fill", "scatter",
     "scatter_add", "linalg_norm", "matrix_norm", "norm", "vector_norm",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "fold", "max_pool2d", "pad", "unfold",
 ]

@@ -1,4 +1,5 @@
-"""Pictures of training: loss and accuracy curves, the confusion matrix, predictions on images.
+"""Pictures of training: loss and accuracy curves, the confusion matrix, predictions on images,
+a first layer's filters and the feature maps they make.
 
 Each function returns a matplotlib ``Figure`` and, given a ``path``, also saves
 it there as a PNG. matplotlib is imported only when a function is called.
@@ -10,6 +11,7 @@ it there as a PNG. matplotlib is imported only when a function is called.
 """
 from gradstep.plots.confusion import plot_confusion_matrix
 from gradstep.plots.curves import plot_curves
+from gradstep.plots.filters import plot_feature_maps, plot_filters
 from gradstep.plots.predictions import plot_predictions
 
-__all__ = ["plot_confusion_matrix", "plot_curves", "plot_predictions"]
+__all__ = ["plot_confusion_matrix", "plot_curves", "plot_feature_maps", "plot_filters", "plot_predictions"]

@@ -1,0 +1,76 @@
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d`` and ``AdaptiveAvgPool2d`` shrink feature maps window by window."""
+from __future__ import annotations
+
+from typing import Any
+
+from .._tensor import Tensor
+from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .module import Module
+
+
+class MaxPool2d(Module):
+    """The largest value of every kernel_size window (stride defaults to kernel_size: no overlap).
+
+    >>> import gradstep
+    >>> MaxPool2d(2)(gradstep.zeros(8, 6, 28, 28)).shape
+    gradstep.Size([8, 6, 14, 14])
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor) -> Any:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """The mean of every kernel_size window (stride defaults to kernel_size).
+
+    >>> import gradstep
+    >>> AvgPool2d(2)(gradstep.zeros(8, 6, 28, 28)).shape
+    gradstep.Size([8, 6, 14, 14])
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to ``output_size`` whatever the input's size; ``1`` gives one mean per channel.
+
+    >>> import gradstep
+    >>> AdaptiveAvgPool2d(1)(gradstep.zeros(8, 6, 7, 7)).shape
+    gradstep.Size([8, 6, 1, 1])
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
