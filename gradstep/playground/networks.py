@@ -1,10 +1,7 @@
 """The networks the training page can train, and how their first layer is drawn.
 
 Each entry of :data:`NETWORKS` says what the network is called and how to
-build it on an engine (``gradstep``). A new network is one more line; the
-CNN, once ``gradstep.train.cnn`` has it, is::
-
-    NETWORKS["cnn"] = Network({"en": "CNN", "zh": "卷积网络"}, lambda engine, hidden: build_cnn(engine), False)
+build it on an engine (``gradstep``). A new network is one more line.
 
 Example:
     >>> import gradstep
@@ -38,6 +35,8 @@ class Network:
 
 NETWORKS: dict[str, Network] = {
     "mlp": Network({"en": "the lesson's MLP", "zh": "课程里的全连接网络（MLP）"}, build_model, True),
+    "cnn": Network({"en": "a small CNN", "zh": "小型卷积网络（CNN）"}, lambda engine, hidden: build_model(engine, hidden, "cnn"),
+                   False),
 }
 
 

@@ -3,9 +3,7 @@
 A builder takes the engine (``gradstep`` or ``torch``) and the hidden sizes
 given with ``--hidden``, and returns a model for 1x28x28 images that outputs
 log-probabilities of the 10 classes (the loss is ``NLLLoss``). Adding a network
-is one line::
-
-    MODELS["cnn"] = build_cnn
+is one line in ``MODELS``.
 
 Checkpoints and weight files record the model's name, so ``gradstep eval``
 rebuilds the same network.
@@ -58,7 +56,21 @@ def build_mlp(engine: ModuleType, hidden: tuple[int, ...] = (128,)) -> Any:
     return nn.Sequential(*layers)
 
 
+def build_small_cnn(engine: ModuleType, hidden: tuple[int, ...] = ()) -> Any:
+    """The small convolutional network of ``gradstep.train.cnn`` (``--hidden`` shapes only the MLP).
+
+    Example:
+        >>> import gradstep
+        >>> build_small_cnn(gradstep)(gradstep.zeros(2, 1, 28, 28)).shape
+        gradstep.Size([2, 10])
+    """
+    from gradstep.train.cnn import build_cnn
+
+    return build_cnn(engine)
+
+
 MODELS: dict[str, Callable[[ModuleType, tuple[int, ...]], Any]] = {
     "mlp": build_mlp,
+    "cnn": build_small_cnn,
 }
 """``--model`` names and the builder each one calls."""

@@ -44,7 +44,8 @@ def save_weights(state_dict: dict[str, Any], path: str | os.PathLike, config: di
     """
     from safetensors.numpy import save
 
-    arrays = {name: np.ascontiguousarray(tensor.detach().cpu().numpy()) for name, tensor in state_dict.items()}
+    # asarray(order="C"), not ascontiguousarray, which turns a 0-d count (num_batches_tracked) into shape (1,)
+    arrays = {name: np.asarray(tensor.detach().cpu().numpy(), order="C") for name, tensor in state_dict.items()}
     metadata = {"format": _FORMAT, "config": json.dumps(config)}
     content = save(arrays, metadata=metadata)
     with atomic_write(path) as file:
