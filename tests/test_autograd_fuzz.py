@@ -13,8 +13,11 @@ from hypothesis import HealthCheck, given, settings
 import gradstep
 from autograd_programs import Observed, Program, Step, StepRecord, assert_same_outcome, differences, programs, run
 
+# The same 300 programs on every run, so CI only fails on a change to gradstep; the script in
+# autograd_programs.py explores new ones.
 FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=300, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
