@@ -58,6 +58,10 @@ class Function:
     pytorch_name: str | None = None
     """PyTorch's name for this node where it isn't ``<ClassName>Backward0`` (``NllLossBackward0``)."""
 
+    first_derivatives_only = False
+    """True for ops whose backward runs on arrays only (the convolution and pooling ops, so far):
+    ``create_graph=True`` through them raises instead of recording a wrong second derivative."""
+
     keeps_indices = False
     """True for ops that keep index arrays for backward as attributes (max along a dim,
     ``x[idx]``): like saved tensors, they count as freed after a backward without retain_graph."""

@@ -78,6 +78,8 @@ class Pad(Function):
     found there: the backward pads by the opposite widths, cutting the border off again.
     """
 
+    first_derivatives_only = True
+
     def forward(self, x: np.ndarray, widths: tuple[tuple[int, int], ...], value: float = 0.0) -> np.ndarray:
         self.widths = widths
         kept = tuple(slice(max(-before, 0), size - max(-after, 0)) for (before, after), size in zip(widths, x.shape))
@@ -101,6 +103,8 @@ class Unfold(Function):
     its gradient is the sum of theirs: folding the columns' gradient back (col2im).
     """
 
+    first_derivatives_only = True
+
     def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
         self.window, self.input_size = window, x.shape[2:]
         padded = pad_array(x, ((0, 0), (0, 0), *window.padding))
@@ -119,6 +123,8 @@ class Fold(Function):
 
     The adjoint of ``Unfold``: its backward takes the gradient's patches again (im2col).
     """
+
+    first_derivatives_only = True
 
     def forward(self, columns: np.ndarray, window: Window, output_size: tuple[int, ...]) -> np.ndarray:
         self.window = window
@@ -154,6 +160,8 @@ class Convolution(Function):
       ∂L/∂W = G · columnsᵀ: the correlation of the input with the output gradient;
       ∂L/∂b = Σ of G over the batch and every position.
     """
+
+    first_derivatives_only = True
 
     def forward(self, columns: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *,
                 positions: tuple[int, ...], groups: int) -> np.ndarray:

@@ -37,6 +37,8 @@ class BatchNorm(Function):
     the direct path, minus the part that moved the mean, minus the part that moved the variance.
     """
 
+    first_derivatives_only = True
+
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, mean: np.ndarray, var: np.ndarray,
                 eps: float) -> np.ndarray:
         self.save_for_backward(x, weight)

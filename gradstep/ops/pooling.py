@@ -44,6 +44,8 @@ class Gather(Function):
     summed over every output that copied it: a scatter-add.
     """
 
+    first_derivatives_only = True
+
     def forward(self, x: np.ndarray, indices: np.ndarray) -> np.ndarray:
         self.save_for_backward(x, indices)  # x for its shape and memory layout only
         flat, starts = _in_memory_order(x)
@@ -61,6 +63,8 @@ class ScatterAdd(Function):
     there: a gather. (Following ``like``'s memory layout keeps the gradient in the layout of
     the activations it meets next, and NumPy is faster on operands of one layout.)
     """
+
+    first_derivatives_only = True
 
     def forward(self, values: np.ndarray, indices: np.ndarray, like: np.ndarray) -> np.ndarray:
         self.save_for_backward(indices)
@@ -82,6 +86,8 @@ class MaxPool(Function):
     the backward scatter-adds the gradients to the saved indices (x is kept for its layout).
     """
 
+    first_derivatives_only = True
+
     def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
         maxima, indices = window_max(x, window)
         self.save_for_backward(x, indices)
@@ -98,6 +104,8 @@ class AvgPool(Function):
     Every element of a window contributed 1/divisor to its output, so it receives
     ∂L/∂y / divisor from each window it lies in: the columns of that share, folded back.
     """
+
+    first_derivatives_only = True
 
     def forward(self, x: np.ndarray, window: Window, divisor: np.ndarray) -> np.ndarray:
         self.window, self.divisor, self.input_shape = window, divisor, x.shape
@@ -117,6 +125,8 @@ class AdaptiveAvgPool(Function):
 
     Linear in x, so ∂L/∂x = Aₕᵀ · G · Aᵥ.
     """
+
+    first_derivatives_only = True
 
     def forward(self, x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         self.rows, self.columns = rows, columns
