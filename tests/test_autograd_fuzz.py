@@ -326,6 +326,18 @@ def test_copy_refuses_a_source_with_more_dims_even_of_size_one(source):
         f"t3.copy_(t1)",
     ))
 
+
+@pytest.mark.parametrize("product", ["t0 * t0", "t0.exp() * t0", "torch.maximum(t0, t1)"])
+def test_data_given_to_a_leaf_after_an_op_saved_it_is_what_backward_reads(product):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([0.5, 2.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)",
+        f"t2 = {product}",
+        "t0.data = torch.full_like(t0.detach(), 3.0)",
+        "t2.backward(torch.ones(2, dtype=torch.float64))",
+    ))
+
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
