@@ -420,12 +420,14 @@ class Tensor:
         """``self ← self <op> alpha·other``; without a graph to record, one NumPy ufunc in place."""
         if not _is_operand(other):
             raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
-        scaled = other if alpha == 1 else other * alpha
-        scaled_array = scaled._array if isinstance(scaled, Tensor) else scaled
-        return change_in_place(
-            self, name, lambda old: op(old, scaled), (scaled,),
-            write=lambda array: ufunc(array, scaled_array, out=array, casting="same_kind"),
-        )
+        def scaled() -> Any:  # alpha·other, made after the in-place rules are checked (as PyTorch checks them)
+            return other if alpha == 1 else other * alpha
+
+        def write(array: np.ndarray) -> None:
+            value = scaled()
+            ufunc(array, value._array if isinstance(value, Tensor) else value, out=array, casting="same_kind")
+
+        return change_in_place(self, name, lambda old: op(old, scaled()), (other,), write=write)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)

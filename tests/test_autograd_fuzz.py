@@ -338,6 +338,14 @@ def test_data_given_to_a_leaf_after_an_op_saved_it_is_what_backward_reads(produc
     ))
 
 
+def test_the_in_place_rules_come_before_reading_the_operand_of_add_with_alpha():
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)",
+        "t1 = t0.reshape(1)",
+        "with torch.no_grad():\n    t2 = t1.squeeze(0)\n    t0.add_(2.0)",
+        "t0.add_(t2, alpha=-0.5)",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
