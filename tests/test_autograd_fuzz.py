@@ -346,6 +346,18 @@ def test_the_in_place_rules_come_before_reading_the_operand_of_add_with_alpha():
         "t0.add_(t2, alpha=-0.5)",
     ))
 
+
+@pytest.mark.parametrize("first", ["t1.backward(create_graph=True)", "t1.backward(create_graph=True, inputs=[t0])"])
+def test_a_gradient_made_with_create_graph_can_be_added_to_by_a_later_backward(first):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0.sum()",
+        first,
+        "t2 = (t0 * t0).sum()",
+        "t2.backward()",
+        "t1.backward(create_graph=True)",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
