@@ -358,6 +358,18 @@ def test_a_gradient_made_with_create_graph_can_be_added_to_by_a_later_backward(f
         "t1.backward(create_graph=True)",
     ))
 
+
+@pytest.mark.parametrize("assignment", ["t1[[0]] = t2", "t1[t1 > 0] = t2", "t1[[0, 1]] = t3", "t1[0] = t3"])
+def test_item_assignment_drops_the_leading_size_1_dims_of_the_value(assignment):
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)",
+        "t1 = t0 * 1",
+        "t2 = torch.tensor([[5.0]], dtype=torch.float64, requires_grad=True)",
+        "t3 = torch.tensor([[[5.0]]], dtype=torch.float64)",
+        assignment,
+        "t1.sum().backward()",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
