@@ -370,6 +370,19 @@ def test_item_assignment_drops_the_leading_size_1_dims_of_the_value(assignment):
         "t1.sum().backward()",
     ))
 
+
+@pytest.mark.parametrize("read_history_first", [False, True])
+def test_a_stale_view_of_a_base_that_came_to_require_grad_counts_as_a_leaf_until_its_history_is_read(
+        read_history_first):
+    # PyTorch's in-place check reads the view's history as last brought up to date
+    assert_same_outcome(Program.from_code(
+        "t0 = torch.zeros(1, 1, dtype=torch.float64)",
+        "t1 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)",
+        "t2 = t0.reshape(1)",
+        "t3 = t2[:1]\nt3 += t1" + ("\nt4 = t2.is_leaf" if read_history_first else ""),
+        "t2.copy_(t3.detach())",
+    ))
+
 # ---- what the fuzzer found and is left as it is (the generator doesn't write these) -------------
 @pytest.mark.xfail(strict=True, reason=(
     "gradstep's expanded tensors are read-only NumPy broadcasts, so it refuses every write through one; "
