@@ -436,13 +436,12 @@ class Tensor:
         """``self ← self <op> alpha·other``; without a graph to record, one NumPy ufunc in place."""
         if not _is_operand(other):
             raise TypeError(f"{name}(): expected a Tensor or a number, got {type(other).__name__}")
-        other_array = other._array if isinstance(other, Tensor) else other
-        if alpha != 1:
-            other_array = other_array * alpha
-        return change_in_place(
-            self, name, lambda old: op(old, other if alpha == 1 else other * alpha), (other,),
-            write=lambda array: ufunc(array, other_array, out=array, casting="same_kind"),
-        )
+        def write(array: np.ndarray) -> None:  # the other operand is scaled after the in-place rules are checked
+            other_array = other._array if isinstance(other, Tensor) else other
+            ufunc(array, other_array if alpha == 1 else other_array * alpha, out=array, casting="same_kind")
+
+        return change_in_place(self, name, lambda old: op(old, other if alpha == 1 else other * alpha), (other,),
+                               write=write)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)

@@ -536,10 +536,10 @@ def _(data, seed):
     target = np.random.default_rng(seed).random(shape)
     weight = uniform(seed + 2, shape, 0.5, 2.0) if data.draw(st.booleans()) else None
 
-    def op(lib, x):
+    def op(lib, x, t):
         w = None if weight is None else lib.tensor(weight)
-        return lib.nn.functional.binary_cross_entropy(x, lib.tensor(target), weight=w, reduction=reduction)
-    return op, [uniform(seed, shape, 0.05, 0.95)]
+        return lib.nn.functional.binary_cross_entropy(x, t, weight=w, reduction=reduction)
+    return op, [uniform(seed, shape, 0.05, 0.95), target]
 
 
 @case("binary_cross_entropy_with_logits")
@@ -550,12 +550,11 @@ def _(data, seed):
     weight = uniform(seed + 2, shape, 0.5, 2.0) if data.draw(st.booleans()) else None
     pos_weight = uniform(seed + 3, shape[-1:], 0.5, 3.0) if data.draw(st.booleans()) else None
 
-    def op(lib, x):
+    def op(lib, x, t):
         w = None if weight is None else lib.tensor(weight)
         p = None if pos_weight is None else lib.tensor(pos_weight)
-        return lib.nn.functional.binary_cross_entropy_with_logits(x, lib.tensor(target), weight=w, reduction=reduction,
-                                                                  pos_weight=p)
-    return op, [uniform(seed, shape, -4, 4)]
+        return lib.nn.functional.binary_cross_entropy_with_logits(x, t, weight=w, reduction=reduction, pos_weight=p)
+    return op, [uniform(seed, shape, -4, 4), target]
 
 
 # ---- in-place changes and views inside the graph ---------------------------------------------------

@@ -190,7 +190,9 @@ def backward(
 def _accumulate_grad(tensor: "Tensor", grad: Any, claimed: set[int]) -> None:
     """``tensor.grad = grad`` the first time, ``tensor.grad += grad`` after that (gradients add up)."""
     if isinstance(grad, _tensor.Tensor):  # create_graph: the gradient keeps its history
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+        # A copy (recorded) the first time, as PyTorch makes: the gradient may be an expanded,
+        # read-only view, and a later first-order backward adds to .grad in place.
+        tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
         # The array becomes the tensor's own .grad, to be changed in place later, unless something
         # else may hold it too: a view of another array, or one already given to another leaf

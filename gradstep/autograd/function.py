@@ -172,12 +172,17 @@ class AccumulateGrad(Function):
 
 
 class SavedTensor:
-    """An input or the output of an op, kept for its backward, with the version it had then."""
+    """An input or the output of an op, kept for its backward, with the version it had then.
 
-    __slots__ = ("array", "counter", "version", "node", "leaf", "is_output", "description")
+    An input is kept as the tensor itself, as PyTorch keeps it: ``x.data = ...`` after the op
+    changes what its backward reads. The output is kept as its array.
+    """
+
+    __slots__ = ("array", "input", "counter", "version", "node", "leaf", "is_output", "description")
 
     def __init__(self, tensor: "Tensor", is_output: bool) -> None:
         self.array, self.counter = tensor._array, tensor._version_counter
+        self.input = None if is_output else tensor
         self.version = self.counter.value
         self.is_output = is_output
         self.node = None if is_output else tensor._grad_fn
@@ -186,6 +191,8 @@ class SavedTensor:
     def unpack(self, owner: Function, as_tensor: bool) -> Any:
         if self.counter.value != self.version:
             raise RuntimeError(self._modified_message(owner))
+        if self.input is not None:
+            self.array = self.input._array
         if not as_tensor:
             return self.array
         if self.leaf is not None:

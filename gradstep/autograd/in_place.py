@@ -76,16 +76,17 @@ def change_in_place(
 
 
 def _check_not_a_leaf(target: "Tensor", name: str) -> None:
-    if target._base is None:
-        if target._grad_fn is None and target._requires_grad:
-            raise RuntimeError(
-                f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
-                "(Update weights inside `with torch.no_grad():`, or change .data.)"
-            )
-    elif any(t._grad_fn is None and t._requires_grad for t in (target._base, target)):
+    if target._base is not None and any(t._grad_fn is None and t._requires_grad for t in (target._base, target)):
         # The base is a weight, or the view itself was made one with requires_grad_().
         raise RuntimeError(
             f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
+            "(Update weights inside `with torch.no_grad():`, or change .data.)"
+        )
+    # A view made before its base required grad counts as a leaf here until its history is next
+    # brought up to date (reading grad_fn, or using it in an op): PyTorch checks the same stale field.
+    if target._grad_fn is None and target.requires_grad:
+        raise RuntimeError(
+            f"{name}: a leaf Variable that requires grad is being used in an in-place operation. "
             "(Update weights inside `with torch.no_grad():`, or change .data.)"
         )
 

@@ -45,14 +45,17 @@ class Overwrite(Function):
     pytorch_name = "CopyBackwards"
 
     def forward(self, x: np.ndarray, src: np.ndarray) -> np.ndarray:
-        result = np.empty_like(x)
         try:
-            np.copyto(result, src, casting="unsafe")
+            shape = np.broadcast_shapes(x.shape, src.shape)
         except ValueError:
             raise RuntimeError(
                 f"copy_: the source of shape {list(src.shape)} can't be broadcast to the destination's "
                 f"shape {list(x.shape)}"
             ) from None
+        if shape != x.shape:  # NumPy would drop the source's extra leading 1s; PyTorch refuses
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape {list(shape)}")
+        result = np.empty_like(x)
+        np.copyto(result, src, casting="unsafe")
         return result
 
     def backward(self, grad: Any) -> tuple[Any, Any]:

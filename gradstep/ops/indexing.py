@@ -168,6 +168,15 @@ def _selects_everything(parts: tuple[Any, ...], shape: tuple[int, ...]) -> bool:
     )
 
 
+def _without_leading_ones(value: Tensor) -> Tensor:
+    """The value of an item assignment with its leading size-1 dims dropped, as PyTorch drops them
+    (``x[0] = v`` accepts v of shape (1, 1, 3) for a row of 3)."""
+    sizes = list(value.shape)
+    while sizes and sizes[0] == 1:
+        sizes.pop(0)
+    return value if len(sizes) == value.ndim else value.reshape(*sizes)
+
+
 def _copy_to(target: Tensor, value: Tensor) -> None:
     """``target[...] = value`` as PyTorch does it: ``copy_`` of a value of the same shape, ``fill_``
     with a single value, otherwise ``copy_`` of the value (leading 1s dropped) expanded to the shape."""
@@ -176,10 +185,7 @@ def _copy_to(target: Tensor, value: Tensor) -> None:
     elif value.ndim == 0:
         target.fill_(value)
     else:
-        sizes = list(value.shape)
-        while sizes and sizes[0] == 1:
-            sizes.pop(0)
-        target.copy_(value.reshape(*sizes).expand(*target.shape))
+        target.copy_(_without_leading_ones(value).expand(*target.shape))
 
 
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
@@ -196,7 +202,7 @@ def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
         # Checked when the write happens, after the in-place rules (a leaf's error comes first, as in PyTorch).
         try:
             target_shape = np.empty(input._array.shape, dtype=np.bool_)[numpy_index].shape
-            return value if value.shape == target_shape else value.expand(*target_shape)
+            return value if value.shape == target_shape else _without_leading_ones(value).expand(*target_shape)
         except (IndexError, RuntimeError) as error:
             raise type(error)(f"{error} (assigning into a tensor of shape {tuple(input.shape)})") from None
 

@@ -77,28 +77,39 @@ class BinaryCrossEntropy(Function):
             log_not_p = np.maximum(np.log1p(-probs), -100)
         return -(target * log_p + (1 - target) * log_not_p)
 
-    def backward(self, grad: Any) -> tuple[Any, None]:
+    def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y = self.saved_tensors
         # ∂L/∂x = (x − y) / (x(1 − x)), with the denominator kept away from 0 as PyTorch does
-        return grad * (x - y) / (x * (1 - x)).clip(min=_BCE_DENOMINATOR_FLOOR), None
+        grad_x = grad * (x - y) / (x * (1 - x)).clip(min=_BCE_DENOMINATOR_FLOOR) if self.needs_input_grad[0] else None
+        # ∂L/∂y = log(1 − x) − log x, unclamped as in PyTorch
+        grad_y = grad * (backward_math.log(1 - x) - backward_math.log(x)) if self.needs_input_grad[1] else None
+        return grad_x, grad_y
 
 
 class BinaryCrossEntropyWithLogits(Function):
     """Sigmoid and BCE in one op, stable for any logit: L = (1−y)·x + w·softplus(−x).
 
     w = 1 + (pos_weight − 1)·y weights the positive class; ∂L/∂x = (1−y) + w·(σ(x) − 1),
-    which is σ(x) − y when pos_weight is 1.
+    which is σ(x) − y when pos_weight is 1, and ∂L/∂y = −x + (pos_weight − 1)·softplus(−x).
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
         log_weight = np.ones((), logits.dtype) if pos_weight is None else 1 + (pos_weight - 1) * target
         softplus_of_minus_x = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)
-        self.save_for_backward(logits, target, log_weight)
+        self.save_for_backward(logits, target, None if pos_weight is None else pos_weight - 1)
         return (1 - target) * logits + log_weight * softplus_of_minus_x
 
-    def backward(self, grad: Any) -> tuple[Any, None]:
-        x, y, log_weight = self.saved_tensors
-        return grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1)), None
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        x, y, pos_weight_minus_1 = self.saved_tensors
+        # w again from y (not saved from the forward pass): a second derivative needs its history
+        log_weight = 1 if pos_weight_minus_1 is None else 1 + pos_weight_minus_1 * y
+        grad_x = grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1)) if self.needs_input_grad[0] else None
+        grad_y = None
+        if self.needs_input_grad[1]:
+            grad_y = -grad * x
+            if pos_weight_minus_1 is not None:  # softplus(−x) = −log σ(x)
+                grad_y = grad_y - grad * pos_weight_minus_1 * backward_math.log(backward_math.sigmoid(x))
+        return grad_x, grad_y
 
 
 class MSELoss(Function):
