@@ -12,7 +12,6 @@ torch.set_num_threads(1)
 # What still differs on gradstep because other work of the same issue is not in yet. Strict:
 # once it works, the test fails until the entry is removed.
 BLOCKED = {
-    "basics_save_load": "gradstep.load(weights_only=...) comes with the serialization work of issue 10",
 }
 DIFFERING_VALUES: dict[tuple[str, str], str] = {}
 
