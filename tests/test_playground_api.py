@@ -54,7 +54,7 @@ def test_the_pages_offer_what_the_api_accepts(address):
         assert re.findall(r'value="(\w+)"', menu) == choices
     menu = re.search(r'<select id="optimizer".*?</select>', train_page, re.S).group(0)
     assert re.findall(r'value="(\w+)"', menu) == options["optimizers"]
-    assert list(options["networks"]) == ["mlp"] and options["training_defaults"]["hidden"] == [128]
+    assert list(options["networks"]) == ["mlp", "cnn"] and options["training_defaults"]["hidden"] == [128]
 
 
 def test_nothing_is_fetched_from_elsewhere():
