@@ -165,7 +165,7 @@ def _curvature_demo(surface: Surface, out_dir: Path, tr: Callable[..., str], lan
     bottom = surface.lowest_point()
     hessian = surface.hessian(bottom)
     curvature = float(np.linalg.eigvalsh(hessian).max())
-    limit = 2 / curvature
+    limit = lr_limit(curvature)
     print("\n" + tr("The curvature of the {surface} loss at its minimum w* = {point}:",
                     surface=tr(surface.name), point=_point(bottom)))
     print(f"  Hessian ∂²L/∂w² = [[{hessian[0, 0]:.4f}, {hessian[0, 1]:.4f}], [{hessian[1, 0]:.4f}, {hessian[1, 1]:.4f}]]"
