@@ -38,7 +38,8 @@ def split_indices(val_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     import gradstep
     from gradstep.utils.data import random_split
 
-    train, val = random_split(range(60_000), [60_000 - val_size, val_size], generator=gradstep.Generator().manual_seed(seed))
+    generator = gradstep.Generator().manual_seed(seed)
+    train, val = random_split(range(60_000), [60_000 - val_size, val_size], generator=generator)
     return np.asarray(train.indices), np.asarray(val.indices)
 
 
@@ -57,7 +58,8 @@ def loaders(engine, train_indices: np.ndarray, val_indices: np.ndarray, batch_si
             (test_images, test_set.targets.numpy())))
     generator = engine.Generator().manual_seed(seed)
     train = data.DataLoader(parts[0], batch_size=batch_size, shuffle=True, generator=generator)
-    return train, data.DataLoader(parts[1], batch_size=EVAL_BATCH_SIZE), data.DataLoader(parts[2], batch_size=EVAL_BATCH_SIZE)
+    val, test = (data.DataLoader(part, batch_size=EVAL_BATCH_SIZE) for part in parts[1:])
+    return train, val, test
 
 
 class PrintEpochs(Callback):

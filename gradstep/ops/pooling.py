@@ -166,7 +166,8 @@ def window_max(x: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
     if np.isnan(best).any():  # rare: a NaN wins its window
         for k in range(len(taps)):
             chosen[np.isnan(taps[k])] = k
-    # Flat index of tap k of the window at position p: Σ over dims of (p·stride − before + k·dilation) · dim stride.
+    # Flat index of tap k of the window at position p:
+    # Σ over the spatial dims of (p·stride − before + k·dilation) · that dim's stride.
     dim_strides = [math.prod(x.shape[2 + d + 1:]) for d in range(dims)]
     tap_offsets = np.array([sum(k * dil * st for k, dil, st in zip(tap, window.dilation, dim_strides))
                             for tap in np.ndindex(*window.kernel)])
@@ -201,7 +202,8 @@ def _pooling_window(
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{function}(): expected a floating-point input, got {input.dtype}")
     kernel = as_tuple(kernel_size, dims, "kernel_size")
-    strides = kernel if stride is None or (isinstance(stride, (list, tuple)) and not stride) else as_tuple(stride, dims, "stride")
+    no_stride = stride is None or (isinstance(stride, (list, tuple)) and not stride)
+    strides = kernel if no_stride else as_tuple(stride, dims, "stride")
     pads, dilations = as_tuple(padding, dims, "padding"), as_tuple(dilation, dims, "dilation")
     for values, name in ((kernel, "kernel_size"), (strides, "stride"), (dilations, "dilation")):
         check_positive(values, name, function)
@@ -218,7 +220,8 @@ def _pooling_window(
             f"{function}(): given input size {size}, calculated output size {out}: output size is too small"
         )
     # Zeros after the input for ceil_mode's overhanging last window.
-    extra = tuple(max(0, (o - 1) * st + span - (s + 2 * p)) for o, st, span, s, p in zip(out, strides, spans, size, pads))
+    extra = tuple(max(0, (o - 1) * st + span - (s + 2 * p))
+                  for o, st, span, s, p in zip(out, strides, spans, size, pads))
     return Window(kernel, strides, dilations, tuple((p, p + e) for p, e in zip(pads, extra))), input.ndim == dims + 2
 
 
