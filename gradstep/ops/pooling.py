@@ -152,13 +152,19 @@ def window_max(x: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
     PyTorch's rule: the first largest element of the window, or its last NaN if it has one.
     The taps are compared one at a time on a copy that lays each tap's elements side by side
     (NumPy is slow on the short strided rows of a window view), with arithmetic instead of
-    masked writes, which are several times slower here.
+    masked writes, which are several times slower here. The copy keeps x's order of the
+    batch and channel axes in memory, which makes it about twice as fast for channel-major x
+    (the layout of conv2d's outputs).
     """
     padded = pad_array(x, ((0, 0), (0, 0), *window.padding), value=-np.inf)
     dims = len(window.kernel)
     taps = patches_view(padded, window)  # (N, C, *positions, *kernel)
-    taps = np.ascontiguousarray(taps.transpose(*range(2 + dims, 2 + 2 * dims), *range(2 + dims)))
-    taps = taps.reshape(-1, *taps.shape[dims:])  # (K, N, C, *positions)
+    batch_and_channel = (0, 1) if x.strides[0] >= x.strides[1] else (1, 0)
+    taps = np.ascontiguousarray(taps.transpose(*range(2 + dims, 2 + 2 * dims), *batch_and_channel,
+                                               *range(2, 2 + dims)))
+    taps = taps.reshape(-1, *taps.shape[dims:])  # (K, N, C, *positions), or (K, C, N, *positions)
+    if batch_and_channel == (1, 0):
+        taps = taps.swapaxes(1, 2)  # back to (K, N, C, *positions), as a view
     best = taps.max(axis=0)
     chosen = np.full(best.shape, len(taps) - 1, dtype=np.int16)
     for k in range(len(taps) - 2, -1, -1):  # ends at the first tap that holds the maximum
