@@ -3,13 +3,15 @@
     python benchmarks/cnn.py                 # LeNet-5 and the lesson's CNN, about 10 minutes on 2 cores
     python benchmarks/cnn.py --quick         # a smoke run on a slice of the data
     python benchmarks/cnn.py --profile       # also where gradstep's time goes, op by op
+    python benchmarks/cnn.py --threads 1     # one thread each: steadier on a busy machine
 
 Two networks on Fashion-MNIST at batch 128: LeNet-5 (two 5×5 convolutions with max pooling,
 three linear layers) and the lesson's CNN (``gradstep.train.cnn.build_cnn``: two 3×3
 convolution blocks with batch norm, a small head). For each: forward+backward per step,
 the full step (with SGD), and one epoch over 60,000 images. Both engines run the same
 Python code with the same threads, interleaved; ratio = gradstep time / PyTorch time.
-Writes ``benchmarks/results/cnn.json`` and prints a Markdown table.
+Writes ``benchmarks/results/cnn.json`` (``cnn-1-thread.json`` with ``--threads 1``) and prints a
+Markdown table.
 """
 from __future__ import annotations
 
@@ -112,6 +114,11 @@ def profile(gradstep, images, labels, steps: int) -> str:
     return report.getvalue()
 
 
+def results_name(quick: bool, threads: int) -> str:
+    """``cnn.json`` for a full run at the usual threads; other runs are kept apart."""
+    return "cnn" + ("-quick" if quick else "") + ("" if threads == THREADS else f"-{threads}-thread") + ".json"
+
+
 def markdown_table(result: dict) -> str:
     lines = ["| case | gradstep | PyTorch | ratio |", "| --- | ---: | ---: | ---: |"]
     for row in result["rows"]:
@@ -131,7 +138,7 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="print the table of the last saved results and stop")
     args = parser.parse_args()
     if args.table:
-        print(markdown_table(json.loads((RESULTS / "cnn.json").read_text())))
+        print(markdown_table(json.loads((RESULTS / results_name(False, args.threads)).read_text())))
         return
     libs = engines(args.threads)
     images, labels = fashion_mnist_arrays()
@@ -141,12 +148,13 @@ def main() -> None:
     print(f"{len(images):,} Fashion-MNIST images; {repeats} runs of {steps} steps per step case, "
           f"{args.epoch_repeats} epoch(s) per network", flush=True)
     rows = bench(libs, images, labels, repeats, args.epoch_repeats, steps)
-    result = {"rows": rows, "quick": args.quick, "images": len(images), "versions": {**versions(), "threads": str(args.threads)}}
+    result = {"rows": rows, "quick": args.quick, "images": len(images),
+              "versions": {**versions(), "threads": str(args.threads)}}
     if args.profile:
         result["profile"] = profile(libs["gradstep"], images, labels, steps)
         print(result["profile"])
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / ("cnn-quick.json" if args.quick else "cnn.json")).write_text(json.dumps(result, indent=2))
+    (RESULTS / results_name(args.quick, args.threads)).write_text(json.dumps(result, indent=2))
     print()
     print(markdown_table(result))
 

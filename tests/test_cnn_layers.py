@@ -91,8 +91,8 @@ def test_batch_norm_checks_the_input_rank():
 
 # ---- batch norm's running statistics and modes, step by step with PyTorch -----------------------
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None], ids=["momentum_0.1", "momentum_0.5", "cumulative_average"])
-@pytest.mark.parametrize("make", [lambda nn, m: nn.BatchNorm2d(3, momentum=m), lambda nn, m: nn.BatchNorm1d(3, momentum=m)],
-                         ids=["2d", "1d"])
+@pytest.mark.parametrize("make", [lambda nn, m: nn.BatchNorm2d(3, momentum=m),
+                                  lambda nn, m: nn.BatchNorm1d(3, momentum=m)], ids=["2d", "1d"])
 def test_batch_norm_running_statistics_and_modes_follow_pytorch(momentum, make):
     ours, theirs = make(nn, momentum).double(), make(torch.nn, momentum).double()
     rng = np.random.default_rng(0)

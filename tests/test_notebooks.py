@@ -3,10 +3,10 @@
 The notebooks are executed by nbclient in a ``python3`` kernel. ipykernel's
 package installs that kernel's spec into the environment (``share/jupyter/kernels``),
 and jupyter_client starts it with the interpreter running the tests, so the
-kernel sees the same gradstep. The Fashion-MNIST notebook trains for 1 epoch on
-6000 images here instead of 5 epochs on all 60000. Every figure must draw all its
-characters: matplotlib's warning about a missing glyph (a character drawn as an
-empty box) fails the notebook.
+kernel sees the same gradstep. The Fashion-MNIST notebooks (5 and 6) train for 1
+epoch on 6000 images here instead of several epochs on all 60000. Every figure must
+draw all its characters: matplotlib's warning about a missing glyph (a character
+drawn as an empty box) fails the notebook.
 """
 import sys
 

@@ -36,7 +36,9 @@ class _ConvNd(Module):
         if out_channels % groups:
             raise ValueError(f"out_channels must be divisible by groups (out_channels={out_channels}, groups={groups})")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got padding_mode='{padding_mode}'")
+            raise ValueError(
+                f"padding_mode must be one of {list(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
+            )
         if padding_mode != "zeros":
             raise NotImplementedError(f"gradstep's convolutions pad with zeros only, got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups

@@ -1,4 +1,7 @@
-"""``Dropout`` and ``Dropout2d``: during training, zero inputs (or whole channels) with probability p and scale the rest by 1/(1−p)."""
+"""``Dropout`` and ``Dropout2d``: in training, zero inputs (or whole channels) with probability p.
+
+The survivors are scaled by 1/(1−p), so the expected value of every input is unchanged.
+"""
 from __future__ import annotations
 
 from .._tensor import Tensor

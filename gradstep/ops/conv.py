@@ -386,7 +386,9 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             [4., 5., 7., 8.]])
     """
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"unfold(): expected a 3-D or 4-D input (C, H, W) or (N, C, H, W), got shape {tuple(input.shape)}")
+        raise RuntimeError(
+            f"unfold(): expected a 3-D or 4-D input (C, H, W) or (N, C, H, W), got shape {tuple(input.shape)}"
+        )
     window = _unfold_window(kernel_size, dilation, padding, stride, "unfold")
     x = input if input.ndim == 4 else input.reshape(1, *input.shape)
     if min(window.output_size(x.shape[2:])) < 1:
@@ -409,7 +411,9 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
             [1., 2., 1.]])
     """
     if input.ndim not in (2, 3):
-        raise RuntimeError(f"fold(): expected a 2-D or 3-D input (C·K, L) or (N, C·K, L), got shape {tuple(input.shape)}")
+        raise RuntimeError(
+            f"fold(): expected a 2-D or 3-D input (C·K, L) or (N, C·K, L), got shape {tuple(input.shape)}"
+        )
     window = _unfold_window(kernel_size, dilation, padding, stride, "fold")
     size = as_tuple(output_size, 2, "output_size")
     columns = input if input.ndim == 3 else input.reshape(1, *input.shape)

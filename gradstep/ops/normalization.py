@@ -26,7 +26,7 @@ def _per_channel(values: np.ndarray, ndim: int) -> np.ndarray:
 
 
 class BatchNorm(Function):
-    """y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε), μ and σ² the batch's mean and (biased) variance per channel.
+    """y = γ·x̂ + β, x̂ = (x − μ)/√(σ² + ε), μ and σ² the batch's per-channel mean and (biased) variance.
 
     ``mean`` and ``var`` are the batch's statistics, computed once by the caller, who also
     needs them for the running averages; the backward computes them again from x.
@@ -57,7 +57,8 @@ class BatchNorm(Function):
         grad_x = grad_weight = grad_bias = None
         if self.needs_input_grad[0]:
             gamma = weight.reshape(inv_std.shape)
-            grad_x = (grad - grad_sum / count - centered * (centered_dot * inv_std * inv_std / count)) * (gamma * inv_std)
+            variance_part = centered * (centered_dot * inv_std * inv_std / count)  # x̂ · Σ G·x̂ / n
+            grad_x = (grad - grad_sum / count - variance_part) * (gamma * inv_std)
         if self.needs_input_grad[1]:
             grad_weight = (centered_dot * inv_std).reshape(weight.shape)
         if self.needs_input_grad[2]:
