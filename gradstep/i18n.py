@@ -58,6 +58,14 @@ ZH_CN: dict[str, str] = {
     "true class": "真实类别",
     "Confusion matrix: {images} images, {accuracy:.1%} on the diagonal":
         "混淆矩阵：{images} 张图片，{accuracy:.1%} 落在对角线上",
+    # what the first layer learned: its weights as pictures, and a CNN's feature maps
+    "The CNN's first layer: {count} kernels of {height}×{width}, applied everywhere":
+        "CNN 的第一层：{count} 个 {height}×{width} 的核，作用在每个位置上",
+    "The MLP's first layer: {count} of its {units} units, one 28×28 weight image each":
+        "MLP 的第一层：{units} 个单元中的 {count} 个，每个一张 28×28 的权重图",
+    "map {channel}": "特征图 {channel}",
+    "What the first layer's filters see: bright where a filter's pattern is":
+        "第一层的核看到了什么：哪里有它的图案，哪里就亮",
     "{predicted}\n(true: {true})": "{predicted}\n（真实：{true}）",
     "Predicted class above each image: {correct} of {total} right\n(wrong ones in red, with the true class)":
         "图片上方是预测的类别：{total} 张中对了 {correct} 张\n（错的标成红色，并注明真实类别）",

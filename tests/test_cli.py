@@ -26,8 +26,8 @@ def run_dir(request, tmp_path_factory):
 
 def test_train_writes_metrics_history_checkpoint_weights_and_pictures(run_dir):
     assert sorted(path.name for path in run_dir.iterdir()) == [
-        ".lock", "checkpoint.npz", "confusion_matrix.png", "curves.png", "history.csv", "metrics.json",
-        "model.safetensors", "predictions.png"]
+        ".lock", "checkpoint.npz", "confusion_matrix.png", "curves.png", "first_layer.png", "history.csv",
+        "metrics.json", "model.safetensors", "predictions.png"]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert 0.3 < metrics["test_accuracy"] <= 1 and metrics["test_loss"] > 0
     assert len(metrics["epoch_seconds"]) == 1
@@ -35,7 +35,7 @@ def test_train_writes_metrics_history_checkpoint_weights_and_pictures(run_dir):
     assert {"python", "numpy", "gradstep"} <= set(metrics["versions"])
     assert (run_dir / "history.csv").read_text().count("\n") == 2
 
-    for name in ("curves.png", "confusion_matrix.png", "predictions.png"):
+    for name in ("curves.png", "confusion_matrix.png", "predictions.png", "first_layer.png"):
         picture = matplotlib.image.imread(run_dir / name)
         assert picture.shape[0] > 400 and picture.shape[1] > 400, name
         assert picture[..., :3].std() > 0.05, f"{name} looks blank"

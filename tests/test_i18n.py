@@ -236,13 +236,14 @@ def test_train_draws_its_pictures_in_chinese(tmp_path, monkeypatch):
             return draw(*args, **kwargs)
         return record
 
-    for name in ("plot_curves", "plot_confusion_matrix", "plot_predictions"):
+    for name in ("plot_curves", "plot_confusion_matrix", "plot_predictions", "plot_filters"):
         monkeypatch.setattr(gradstep.plots, name, recording(name))
     argv = ["train", "--train-size", "500", "--epochs", "1", "--log-format", "none", "--out", str(tmp_path)]
     assert main([*argv, "--lang", "zh-CN"]) == 0
-    assert {kwargs["lang"] for _, kwargs in drawn.values()} == {"zh-CN"}
+    assert {kwargs["lang"] for name, (_, kwargs) in drawn.items() if name != "plot_filters"} == {"zh-CN"}
+    assert drawn["plot_filters"][0][1] == "MLP 的第一层：128 个单元中的 32 个，每个一张 28×28 的权重图"
     assert drawn["plot_curves"][1]["val_label"] == "测试集"
     assert drawn["plot_confusion_matrix"][0][1][:3] == ["T恤/上衣", "裤子", "套头衫"]
     assert drawn["plot_predictions"][0][3][-1] == "短靴"
-    for picture in ("curves.png", "confusion_matrix.png", "predictions.png"):
+    for picture in ("curves.png", "confusion_matrix.png", "predictions.png", "first_layer.png"):
         assert (tmp_path / picture).stat().st_size > 10_000

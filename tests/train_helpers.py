@@ -14,7 +14,7 @@ from gradstep.train.weights import load_weights
 # 10 batches of 32 per epoch, 2 epochs: short, yet long enough to stop anywhere.
 SHORT = ["--train-size", "320", "--batch-size", "32", "--epochs", "2", "--log-format", "none"]
 RUN_FILES = {"checkpoint.npz", "model.safetensors", "history.csv", "metrics.json", "curves.png",
-             "confusion_matrix.png", "predictions.png"}
+             "confusion_matrix.png", "predictions.png", "first_layer.png"}
 
 
 def weights(folder: Path) -> dict[str, np.ndarray]:

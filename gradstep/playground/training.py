@@ -32,7 +32,8 @@ import numpy as np
 
 import gradstep
 from gradstep.playground.inputs import read_choice, read_integer, read_number, read_sizes
-from gradstep.playground.networks import NETWORKS, first_layer_images
+from gradstep.playground.networks import NETWORKS
+from gradstep.train.models import first_layer_images
 
 TRAINING_IMAGES = 50_000
 """Training draws from the first 50,000 images; the last 10,000 are the validation set."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradstep.i18n import translator
 from gradstep.plots.figure import new_figure, save_figure
 
 if TYPE_CHECKING:
@@ -57,17 +58,20 @@ def plot_feature_maps(
     labels: Sequence[str],
     path: str | os.PathLike | None = None,
     channels: int = 8,
+    lang: str = "en",
 ) -> Figure:
     """One row per image: the image, then the first ``channels`` of its feature maps.
 
     ``images`` has shape (N, 28, 28) or (N, 1, 28, 28); ``feature_maps`` (N, C, h, w), e.g.
-    the output of the first convolution block; ``labels`` names each image.
+    the output of the first convolution block; ``labels`` names each image and is drawn
+    as given; ``lang`` ("en" or "zh-CN") is the language of the rest of the text.
 
     Example:
         >>> figure = plot_feature_maps(np.zeros((2, 28, 28)), np.ones((2, 4, 14, 14)), ["shoe", "bag"], channels=4)
         >>> len(figure.axes), figure.axes[0].get_title()
         (10, 'shoe')
     """
+    tr = translator(lang)
     images = np.asarray(images).reshape(len(images), *np.shape(images)[-2:])
     feature_maps = np.asarray(feature_maps)[:, :channels]
     shown = feature_maps.shape[1]
@@ -82,6 +86,6 @@ def plot_feature_maps(
             axes.set_xticks([])
             axes.set_yticks([])
     for channel, axes in enumerate(grid[0][1:]):
-        axes.set_title(f"map {channel}", fontsize=9)
-    figure.suptitle("What the first layer's filters see: bright where a filter's pattern is", fontweight="bold")
+        axes.set_title(tr("map {channel}", channel=channel), fontsize=9)
+    figure.suptitle(tr("What the first layer's filters see: bright where a filter's pattern is"), fontweight="bold")
     return save_figure(figure, path)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from gradstep.train.engines import engine_of
+from gradstep.train.models import first_block
 
 
 @dataclass(frozen=True)
@@ -99,14 +100,38 @@ def predict_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
         >>> probabilities.shape, bool(np.allclose(probabilities.sum(axis=1), 1))
         ((2, 3), True)
     """
+    scores = np.asarray(_answer(model, model, images), dtype=np.float64)
+    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def feature_maps(model: Any, images: np.ndarray) -> np.ndarray:
+    """What the first layer's units answer at every position of each image: the output of its first block.
+
+    For a CNN, one map per first-layer kernel, bright where the kernel's pattern is
+    (see :func:`~gradstep.train.models.first_block`).
+
+    Example:
+        >>> import gradstep
+        >>> from gradstep.train.models import build_small_cnn
+        >>> feature_maps(build_small_cnn(gradstep), np.zeros((2, 1, 28, 28), np.float32)).shape
+        (2, 32, 28, 28)
+    """
+    return _answer(model, first_block(model), images)
+
+
+def _answer(model: Any, layers: Any, images: np.ndarray) -> np.ndarray:
+    """``layers`` (the model or its first part) applied to NumPy images, as ``model`` is used for testing.
+
+    In evaluation mode, without tracking gradients, on the model's device; the
+    model is given back in the mode it had.
+    """
     engine = engine_of(model)
     was_training = model.training
     model.eval()
     try:
         with engine.no_grad():
             inputs = engine.from_numpy(np.ascontiguousarray(images)).to(next(model.parameters()).device)
-            scores = np.asarray(model(inputs).cpu().numpy(), dtype=np.float64)
+            return np.asarray(layers(inputs).cpu().numpy())
     finally:
         model.train(was_training)
-    exponentials = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return exponentials / exponentials.sum(axis=1, keepdims=True)

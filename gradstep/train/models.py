@@ -15,7 +15,10 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-IMAGE_SIZE = 28 * 28
+import numpy as np
+
+IMAGE_SIDE = 28
+IMAGE_SIZE = IMAGE_SIDE * IMAGE_SIDE
 NUM_CLASSES = 10
 MAX_PARAMETERS = 50_000_000
 """The largest network a builder makes: 200 MB of float32 weights, four times that while training with Adam."""
@@ -74,3 +77,40 @@ MODELS: dict[str, Callable[[ModuleType, tuple[int, ...]], Any]] = {
     "cnn": build_small_cnn,
 }
 """``--model`` names and the builder each one calls."""
+
+
+def first_layer_images(model: Any, count: int = 16) -> np.ndarray:
+    """The first layer's weights of up to ``count`` units, each as the picture it responds to, shape (k, h, w).
+
+    A unit of a first ``Linear`` layer has one weight per pixel: its 784 weights,
+    laid out as 28×28, show which pixels push it up (positive) or down. A
+    convolution's unit is its small kernel (the first input channel's).
+
+    Example:
+        >>> import gradstep
+        >>> first_layer_images(build_mlp(gradstep, hidden=(32,))).shape  # 16 of the 32 units, 28×28 pixels each
+        (16, 28, 28)
+        >>> first_layer_images(build_small_cnn(gradstep), count=32).shape  # the 32 kernels of 3×3
+        (32, 3, 3)
+    """
+    weight = next(parameter for parameter in model.parameters() if parameter.ndim >= 2)
+    values = np.asarray(weight.detach().cpu().numpy())[:count]
+    if values.ndim == 4:  # convolution: (units, input channels, height, width)
+        return values[:, 0]
+    return values.reshape(len(values), IMAGE_SIDE, IMAGE_SIDE)
+
+
+def first_block(model: Any) -> Any:
+    """The layers of a ``Sequential`` model up to its first ReLU: what the first layer's units answer.
+
+    For the CNN: the first convolution, its batch norm and the ReLU, whose output
+    (one feature map per kernel) shows where in an image each kernel's pattern is.
+    The ReLU is found by its class name, which both engines share.
+
+    Example:
+        >>> import gradstep
+        >>> first_block(build_small_cnn(gradstep))(gradstep.zeros(2, 1, 28, 28)).shape
+        gradstep.Size([2, 32, 28, 28])
+    """
+    ends = next(index for index, layer in enumerate(model) if type(layer).__name__ == "ReLU")
+    return model[:ends + 1]

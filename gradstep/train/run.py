@@ -30,18 +30,23 @@ from gradstep.train.checkpoint import TrainingCheckpoint, check_state_dict
 from gradstep.train.distributed import (
     choose_device, parallel, process_count, process_rank, start_processes, unwrap,
 )
-from gradstep.train.evaluation import Evaluation, evaluate, predict_probabilities
+from gradstep.train.evaluation import Evaluation, evaluate, feature_maps, predict_probabilities
 from gradstep.train.history import History
 from gradstep.train.lesson import (
     ConfigError, LessonConfig, build_model, build_optimizer, build_scheduler, load_engine, make_eval_loader,
     make_train_loader, split_training_images,
 )
 from gradstep.train.loop import fit
+from gradstep.train.models import first_layer_images
 from gradstep.train.weights import load_weights
 
 CHECKPOINT_NAME = "checkpoint.npz"
 WEIGHTS_NAME = "model.safetensors"
 PREDICTION_GRID_SIZE = 24
+FIRST_LAYER_UNITS = 32
+"""The first layer's units drawn in first_layer.png: all of the CNN's 32 kernels, 32 of the MLP's 128 units."""
+FEATURE_MAP_IMAGES = 4
+"""Test images whose feature maps feature_maps.png shows (for a network that starts with a convolution)."""
 
 
 @dataclass
@@ -210,6 +215,24 @@ def _draw_pictures(model: Any, history: History, held_out: str, test: Evaluation
     images, labels = np.asarray(images.numpy()), np.asarray(labels.numpy())
     predicted = predict_probabilities(model, images).argmax(axis=1)
     plot_predictions(images, labels, predicted, class_names, folder / "predictions.png", lang=lang)
+    shown = slice(FEATURE_MAP_IMAGES)
+    _draw_first_layer(model, images[shown], [class_names[label] for label in labels[shown]], folder, lang)
+
+
+def _draw_first_layer(model: Any, images: np.ndarray, names: list[str], folder: Path, lang: str) -> None:
+    """What the first layer learned: its units' weights as pictures and, for a CNN, what they see in a few images."""
+    from gradstep.plots import plot_feature_maps, plot_filters
+
+    tr = translator(lang)
+    units = first_layer_images(model, count=FIRST_LAYER_UNITS)
+    first_weight = next(parameter for parameter in model.parameters() if parameter.ndim >= 2)
+    if first_weight.ndim == 2:  # an MLP: each unit weighs every pixel of the image
+        plot_filters(units, tr("The MLP's first layer: {count} of its {units} units, one 28×28 weight image each",
+                               count=len(units), units=len(first_weight)), folder / "first_layer.png")
+        return
+    plot_filters(units, tr("The CNN's first layer: {count} kernels of {height}×{width}, applied everywhere",
+                           count=len(units), height=units.shape[1], width=units.shape[2]), folder / "first_layer.png")
+    plot_feature_maps(images, feature_maps(model, images), names, folder / "feature_maps.png", lang=lang)
 
 
 def _versions(engine: Any) -> dict[str, str]:
