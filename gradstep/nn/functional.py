@@ -15,7 +15,7 @@ from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from ..ops.activation_variants import elu, gelu, leaky_relu, silu
 from ..ops.conv import conv1d, conv2d, fold, pad, unfold
 from ..ops.linalg import linear
-from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, MSELoss, NLLLoss
+from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MSELoss, NLLLoss
 from ..ops.normalization import batch_norm
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.operands import promoted
@@ -147,14 +147,18 @@ def _nll_coefficients(
 
 
 def _weighted_nll(
-    fused: type, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-    reduction: str, label_smoothing: float, function: str,
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+    reduction: str, label_smoothing: float, function: str, logits: bool,
 ) -> Tensor:
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{function}(): input must be floating point, got {input.dtype}")
+    if logits:
+        # Cross-entropy is the NLL of log_softmax, two ops as in PyTorch: log_softmax keeps its
+        # result for the backward, not the logits, so they may change in place afterwards.
+        input = log_softmax(input, 1 if input.ndim > 1 else 0)
     rows, flat_target, batch_shape = _as_rows(input, target, function)
     labels = _class_indices(flat_target, function)
     num_classes = rows.shape[1]
@@ -167,8 +171,8 @@ def _weighted_nll(
         # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients
         coefficients = coefficients / total_weight
     if reduction == "none":
-        return fused.apply(rows, coefficients=coefficients, reduce=False).reshape(batch_shape)
-    loss = fused.apply(rows, coefficients=coefficients, reduce=True)
+        return NLLLoss.apply(rows, coefficients=coefficients, reduce=False).reshape(batch_shape)
+    loss = NLLLoss.apply(rows, coefficients=coefficients, reduce=True)
     if reduction == "mean" and total_weight == 0:
         # Nothing counted (every target ignored, or no samples): the mean is 0/0 = nan, as in
         # PyTorch, while the gradient stays 0 — adding a constant passes it through unchanged.
@@ -180,7 +184,7 @@ def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
 ) -> Tensor:
     """Negative log-likelihood of the target classes, for log-probabilities (the output of log_softmax)."""
-    return _weighted_nll(NLLLoss, input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+    return _weighted_nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss", logits=False)
 
 
 def cross_entropy(
@@ -199,7 +203,7 @@ def cross_entropy(
     """
     if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape == input.shape:
         return _soft_target_cross_entropy(input, target, weight, reduction, label_smoothing)
-    return _weighted_nll(CrossEntropy, input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
+    return _weighted_nll(input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy", logits=True)
 
 
 def _soft_target_cross_entropy(

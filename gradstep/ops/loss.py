@@ -1,13 +1,14 @@
 """The loss ops whose backward is simpler fused than composed.
 
-Both compute, for each sample i, a weighted negative log-likelihood
+``NLLLoss`` computes, for each sample i, a weighted negative log-likelihood
 
     Lᵢ = −Σⱼ aᵢⱼ · log pᵢⱼ
 
 (and, with ``reduce``, their sum Σᵢ Lᵢ, so a mean or sum loss is one node, as in PyTorch)
 where the coefficients a say which log-probabilities count and how much: for a plain
 class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
-samples and probability targets only change a.
+samples and probability targets only change a. Cross-entropy is this op after
+``log_softmax``, two nodes as in PyTorch (see ``nn.functional.cross_entropy``).
 """
 from __future__ import annotations
 
@@ -36,35 +37,15 @@ class NLLLoss(Function):
     pytorch_name = "NllLossBackward0"
 
     def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
-        self.save_for_backward(coefficients)
+        # x is kept although the gradient doesn't read it, as PyTorch keeps it: changing it in place
+        # before backward is then refused in both.
+        self.save_for_backward(log_probs, coefficients)
         losses = -_weighted_sum(coefficients, log_probs)
         return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
-        (coefficients,) = self.saved_tensors
+        _, coefficients = self.saved_tensors
         return -grad[..., None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
-
-
-class CrossEntropy(Function):
-    """log_softmax and NLL in one op: Lᵢ = −Σⱼ aᵢⱼ · log softmax(xᵢ)ⱼ.
-
-    Backward: ∂Lᵢ/∂xᵢⱼ = pᵢⱼ · Σₖ aᵢₖ − aᵢⱼ with p = softmax(x), which for a one-hot target
-    is the familiar  softmax − onehot.
-    """
-
-    pytorch_name = "NllLossBackward0"
-
-    def forward(self, logits: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
-        shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.save_for_backward(logits, coefficients)
-        losses = -_weighted_sum(coefficients, log_probs)
-        return losses.sum() if reduce else losses
-
-    def backward(self, grad: Any) -> Any:
-        logits, a = self.saved_tensors
-        probs = backward_math.softmax(logits, axis=1)  # recomputed from the input: a second derivative needs its history
-        return grad[..., None] * (probs * a.sum(axis=1, keepdims=True) - a)
 
 
 class BinaryCrossEntropy(Function):
