@@ -430,6 +430,7 @@ def test_an_in_place_op_whose_operand_with_gaps_overlaps_the_written_memory():
     "2.5 ** t1",  # keeps t1 as well as the result: changing t1 is refused
     "torch.nn.functional.cross_entropy(t1, torch.tensor([0, 2]))",  # nll_loss(log_softmax(t1)): t1 may change
     "torch.nn.functional.nll_loss(t1, torch.tensor([0, 2]))",  # keeps t1, though its gradient doesn't read it
+    "torch.nn.functional.nll_loss(t1.view(2, 3, 1), torch.tensor([[0], [2]]))",  # a map of scores: the same
     "0.0 ** t1",  # for a base of 0 the gradient reads t1: 0 wherever t1 ≥ 0
 ])
 def test_changing_an_input_in_place_after_an_op_is_refused_when_pytorch_saved_it(op):

@@ -25,14 +25,19 @@ _BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
 
 
 def _weighted_sum(coefficients: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
-    """Σⱼ aᵢⱼ · log pᵢⱼ for each row; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
+    """Σⱼ aᵢⱼ · log pᵢⱼ over the classes (dim 1) for each sample i; a class with aᵢⱼ = 0 counts 0 even where
+    log p = −inf (masked logits)."""
     with np.errstate(invalid="ignore"):
         terms = coefficients * log_probs
     return np.where(coefficients != 0, terms, 0).sum(axis=1)
 
 
 class NLLLoss(Function):
-    """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
+    """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax).
+
+    x is (N, C) or (N, C, d1, …), the classes j along dim 1, and a has x's shape: a sample i is
+    a row, or one position of a row of maps.
+    """
 
     pytorch_name = "NllLossBackward0"
 
@@ -45,7 +50,8 @@ class NLLLoss(Function):
 
     def backward(self, grad: Any) -> Any:
         _, coefficients = self.saved_tensors
-        return -grad[..., None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
+        # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ: each sample's gradient spread along the classes (a summed loss's is one number for all)
+        return -backward_math.expand_dims(grad, (1,)) * coefficients
 
 
 class BinaryCrossEntropy(Function):
