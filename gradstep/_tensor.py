@@ -351,7 +351,7 @@ class Tensor:
         return ops.div(self, other) if _is_operand(other) else NotImplemented
 
     def __rtruediv__(self, other: Any) -> "Tensor":
-        return ops.div(other, self) if _is_operand(other) else NotImplemented
+        return ops.arithmetic.divide_number_by(other, self) if _is_operand(other) else NotImplemented
 
     def __pow__(self, exponent: Any) -> "Tensor":
         return ops.pow(self, exponent) if _is_operand(exponent) else NotImplemented

@@ -157,6 +157,11 @@ def test_number_to_the_power_of_tensor(shape, seed, base):
     check_gradients(lambda lib, x: base**x, uniform(seed, shape), seed=seed)
 
 
+def test_zero_to_the_power_of_tensor_is_flat_where_the_exponent_is_not_negative():
+    # 0ˣ is inf for x < 0, 1 at 0 and 0 for x > 0: PyTorch's slope is 0 wherever x ≥ 0, not 0·ln 0 = nan
+    check_gradients(lambda lib, x: 0.0**x, np.array([-1.5, 0.0, 0.5, 2.0]), finite_differences=False)
+
+
 # ---- elementwise math and activations ------------------------------------------------------
 UNARY_OPS = {
     "exp": (lambda lib, x: lib.exp(x), uniform),

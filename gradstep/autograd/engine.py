@@ -102,11 +102,6 @@ def run_backward(
                 continue
             if node._released:
                 raise RuntimeError(FREED_MESSAGE)
-            if create_graph and node.first_derivatives_only:
-                raise NotImplementedError(
-                    f"create_graph=True: {node.name()} has first derivatives only in gradstep so far, so a "
-                    "gradient through it can't be differentiated again"
-                )
             input_grads = node.backward(grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)

@@ -58,10 +58,6 @@ class Function:
     pytorch_name: str | None = None
     """PyTorch's name for this node where it isn't ``<ClassName>Backward0`` (``NllLossBackward0``)."""
 
-    first_derivatives_only = False
-    """True for ops whose backward runs on arrays only (the convolution and pooling ops, so far):
-    ``create_graph=True`` through them raises instead of recording a wrong second derivative."""
-
     keeps_indices = False
     """True for ops that keep index arrays for backward as attributes (max along a dim,
     ``x[idx]``): like saved tensors, they count as freed after a backward without retain_graph."""
@@ -142,15 +138,15 @@ class Function:
         return result
 
     @classmethod
-    def run(cls, value: Any, **options: Any) -> Any:
+    def run(cls, input: Any, /, **options: Any) -> Any:  # noqa: A002 - an op's input, as in PyTorch
         """The op on a tensor (recorded in the graph), or straight on a NumPy array.
 
         Backward formulas use it for the ops they are made of, so that one formula serves
         first derivatives (arrays) and ``create_graph`` (tensors).
         """
-        if isinstance(value, _tensor.Tensor):
-            return cls.apply(value, **options)
-        return cls().forward(value, **options)
+        if isinstance(input, _tensor.Tensor):
+            return cls.apply(input, **options)
+        return cls().forward(input, **options)
 
     def rebind_saved_output(self, tensor: "Tensor") -> None:
         """The output this op saved now lives in ``tensor`` (an in-place op wrote it there)."""

@@ -15,7 +15,7 @@ from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from ..ops.activation_variants import elu, gelu, leaky_relu, silu
 from ..ops.conv import conv1d, conv2d, fold, pad, unfold
 from ..ops.linalg import linear
-from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, MSELoss, NLLLoss
+from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MSELoss, NLLLoss
 from ..ops.normalization import batch_norm
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.operands import promoted
@@ -111,8 +111,12 @@ def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int |
         )
 
 
-def _as_rows(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor, tuple[int, ...]]:
-    """Scores (N, C) or (N, C, d1, ...) and targets (N,) or (N, d1, ...) → rows (M, C) and targets (M,)."""
+def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+    """Scores (C,), (N, C) or (N, C, d1, ...) and their targets → scores with a batch dim, the targets
+    flat (M,), and the batch shape (N, d1, ...) of the losses.
+
+    The scores stay the input itself, or a view of it: the loss op keeps that tensor, as PyTorch does.
+    """
     if input.ndim == 1:  # one unbatched sample
         return input.unsqueeze(0), target.reshape(1), ()
     if input.ndim == 0:
@@ -124,10 +128,7 @@ def _as_rows(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tens
             f"got target of shape {tuple(target.shape)}"
             + (f" (batch sizes {input.shape[0]} and {target.shape[0]} differ)" if target.ndim and target.shape[0] != input.shape[0] else "")
         )
-    if input.ndim == 2:
-        return input, target, batch_shape
-    moved = ops.permute(input, 0, *range(2, input.ndim), 1)  # classes last
-    return ops.reshape(moved, -1, input.shape[1]), ops.reshape(target, -1), batch_shape
+    return input, target if target.ndim == 1 else ops.reshape(target, -1), batch_shape
 
 
 def _nll_coefficients(
@@ -147,28 +148,34 @@ def _nll_coefficients(
 
 
 def _weighted_nll(
-    fused: type, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-    reduction: str, label_smoothing: float, function: str,
+    input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+    reduction: str, label_smoothing: float, function: str, logits: bool,
 ) -> Tensor:
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{function}(): input must be floating point, got {input.dtype}")
-    rows, flat_target, batch_shape = _as_rows(input, target, function)
+    if logits:
+        # Cross-entropy is the NLL of log_softmax, two ops as in PyTorch: log_softmax keeps its
+        # result for the backward, not the logits, so they may change in place afterwards.
+        input = log_softmax(input, 1 if input.ndim > 1 else 0)
+    scores, flat_target, batch_shape = _batched(input, target, function)
     labels = _class_indices(flat_target, function)
-    num_classes = rows.shape[1]
+    num_classes = scores.shape[1]
     if weight is not None and tuple(weight.shape) != (num_classes,):
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
     _check_class_range(labels, num_classes, ignore_index)
-    coefficients, sample_weight = _nll_coefficients(labels, num_classes, rows._array.dtype, weight, ignore_index, label_smoothing)
+    coefficients, sample_weight = _nll_coefficients(labels, num_classes, scores._array.dtype, weight, ignore_index, label_smoothing)
+    if scores.ndim > 2:  # one row per position (N·d1·…, C) → the scores' layout (N, C, d1, …)
+        coefficients = np.moveaxis(coefficients.reshape(*batch_shape, num_classes), -1, 1)
     total_weight = sample_weight.sum()
     if reduction == "mean" and total_weight != 0:
         # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients
         coefficients = coefficients / total_weight
     if reduction == "none":
-        return fused.apply(rows, coefficients=coefficients, reduce=False).reshape(batch_shape)
-    loss = fused.apply(rows, coefficients=coefficients, reduce=True)
+        return NLLLoss.apply(scores, coefficients=coefficients, reduce=False).reshape(batch_shape)
+    loss = NLLLoss.apply(scores, coefficients=coefficients, reduce=True)
     if reduction == "mean" and total_weight == 0:
         # Nothing counted (every target ignored, or no samples): the mean is 0/0 = nan, as in
         # PyTorch, while the gradient stays 0 — adding a constant passes it through unchanged.
@@ -180,7 +187,7 @@ def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
 ) -> Tensor:
     """Negative log-likelihood of the target classes, for log-probabilities (the output of log_softmax)."""
-    return _weighted_nll(NLLLoss, input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+    return _weighted_nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss", logits=False)
 
 
 def cross_entropy(
@@ -199,7 +206,7 @@ def cross_entropy(
     """
     if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape == input.shape:
         return _soft_target_cross_entropy(input, target, weight, reduction, label_smoothing)
-    return _weighted_nll(CrossEntropy, input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
+    return _weighted_nll(input, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy", logits=True)
 
 
 def _soft_target_cross_entropy(

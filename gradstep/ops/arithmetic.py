@@ -77,17 +77,40 @@ class Pow(Function):
 
 
 class PowOfNumber(Function):
-    """y = b ** x for a number b (as a 0-d array of x's dtype)."""
+    """y = b ** x for a number b (as a 0-d array of x's dtype).
+
+    ∂(bˣ)/∂x = bˣ·ln b, except for b = 0, where ln b = −∞: 0ˣ is flat (0 for x > 0, 1 at 0), and
+    PyTorch calls its slope 0 wherever x ≥ 0. It keeps x for that, whatever b, and so does gradstep.
+    """
 
     def forward(self, x: np.ndarray, base: np.ndarray) -> np.ndarray:
-        y = np.power(base, x)
+        with np.errstate(divide="ignore"):  # 0 ** −1 = inf, as in PyTorch; ln 0 = −inf, handled by the backward
+            y = np.power(base, x)
+            self.log_base = float(np.log(base))
+        self.save_for_backward(x, y)
+        self.base_is_zero = bool(base == 0)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        x, y = self.saved_tensors
+        if self.base_is_zero:
+            with np.errstate(invalid="ignore"):  # 0 · ln 0 = nan where x > 0: replaced by 0 there
+                slope = backward_math.where(x >= 0, backward_math.zeros_like(y), y * self.log_base)
+            return grad * slope
+        return grad * (y * self.log_base)
+
+
+class Reciprocal(Function):
+    """y = 1/x, for ``number / x``: ∂y/∂x = −1/x² = −y², from the saved output (x is not kept)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.reciprocal(x)
         self.save_for_backward(y)
-        self.log_base = float(np.log(base))
         return y
 
     def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
-        return grad * y * self.log_base  # ∂(bˣ)/∂x = bˣ·ln b
+        return -grad * (y * y)
 
 
 class Neg(Function):
@@ -119,6 +142,14 @@ def div(input: Any, other: Any) -> Tensor:
     if not x.dtype.is_floating_point:  # true division of integers gives floats
         x, y = as_dtype(x, _dtype.default_float), as_dtype(y, _dtype.default_float)
     return Div.apply(x, y)
+
+
+def divide_number_by(number: Any, x: Tensor) -> Tensor:
+    """``number / x`` as PyTorch computes it, (1/x) · number: its graph keeps 1/x rather than x,
+    so changing x in place afterwards doesn't stop the backward, in either library."""
+    if not x.dtype.is_floating_point:  # 2 / an integer tensor gives floats
+        x = as_dtype(x, _dtype.default_float)
+    return mul(Reciprocal.apply(x), number)
 
 
 @accepts_out

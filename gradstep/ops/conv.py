@@ -11,6 +11,11 @@ product W (out_channels × C·kh·kw) @ columns (C·kh·kw × every position of 
 from, where overlapping patches share a pixel. Each is therefore the other's backward.
 ``Pad`` surrounds the input with a constant; its backward cuts the border off again.
 
+Every backward here is made of these ops (and of products and sums), called through
+``Function.run``: on arrays for first derivatives, recorded on tensors with ``create_graph``,
+so a gradient can be differentiated again. Unfold, Fold and Pad are linear: their second
+derivatives are zero, but the gradient of a gradient still flows back through them.
+
 The code works for any number of spatial dims, so ``conv1d`` and ``conv2d`` share it.
 """
 from __future__ import annotations
@@ -23,6 +28,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from . import backward_math
 
 
 class Window(NamedTuple):
@@ -78,8 +84,6 @@ class Pad(Function):
     found there: the backward pads by the opposite widths, cutting the border off again.
     """
 
-    first_derivatives_only = True
-
     def forward(self, x: np.ndarray, widths: tuple[tuple[int, int], ...], value: float = 0.0) -> np.ndarray:
         self.widths = widths
         kept = tuple(slice(max(-before, 0), size - max(-after, 0)) for (before, after), size in zip(widths, x.shape))
@@ -91,8 +95,8 @@ class Pad(Function):
         out[tuple(slice(max(before, 0), max(before, 0) + size) for (before, _), size in zip(widths, x.shape))] = x
         return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return pad_array(grad, tuple((-before, -after) for before, after in self.widths))
+    def backward(self, grad: Any) -> Any:
+        return pad_by(grad, tuple((-before, -after) for before, after in self.widths))
 
 
 class Unfold(Function):
@@ -103,18 +107,15 @@ class Unfold(Function):
     its gradient is the sum of theirs: folding the columns' gradient back (col2im).
     """
 
-    first_derivatives_only = True
-
     def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
         self.window, self.input_size = window, x.shape[2:]
-        padded = pad_array(x, ((0, 0), (0, 0), *window.padding))
-        patches = patches_view(padded, window)  # (N, C, *positions, *kernel)
+        patches = patches_view(pad_by(x, ((0, 0), (0, 0), *window.padding)), window)  # (N, C, *positions, *kernel)
         n_dims = len(window.kernel)
         positions, taps = tuple(range(2, 2 + n_dims)), tuple(range(2 + n_dims, 2 + 2 * n_dims))
         columns = patches.transpose(1, *taps, 0, *positions)  # (C, *kernel, N, *positions): the one copy
         return columns.reshape(x.shape[1] * math.prod(window.kernel), x.shape[0], -1)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return fold_columns(grad, self.window, self.input_size)
 
 
@@ -123,8 +124,6 @@ class Fold(Function):
 
     The adjoint of ``Unfold``: its backward takes the gradient's patches again (im2col).
     """
-
-    first_derivatives_only = True
 
     def forward(self, columns: np.ndarray, window: Window, output_size: tuple[int, ...]) -> np.ndarray:
         self.window = window
@@ -144,7 +143,7 @@ class Fold(Function):
         inside = tuple(slice(before, before + size) for (before, _), size in zip(window.padding, output_size))
         return padded[(slice(None), slice(None), *inside)].transpose(1, 0, *_spatial_axes(padded.ndim))
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: Any) -> Any:
         return unfold_columns(grad, self.window)
 
 
@@ -159,9 +158,9 @@ class Convolution(Function):
                     collecting the kernel taps that saw it, weighted by their output's gradient;
       ∂L/∂W = G · columnsᵀ: the correlation of the input with the output gradient;
       ∂L/∂b = Σ of G over the batch and every position.
+    Each is a product of the op's inputs with G, so with ``create_graph`` it is recorded and its
+    own gradient follows: PyTorch's double backward of a convolution.
     """
-
-    first_derivatives_only = True
 
     def forward(self, columns: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *,
                 positions: tuple[int, ...], groups: int) -> np.ndarray:
@@ -174,18 +173,18 @@ class Convolution(Function):
             y += bias.reshape(-1, 1, *[1] * len(positions))  # one value per channel
         return y.transpose(1, 0, *_spatial_axes(y.ndim))  # (N, out_channels, *positions), no copy
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, grad: Any) -> tuple[Any, ...]:
         columns, weight = self.saved_tensors
         groups, out_channels = self.groups, weight.shape[0]
         # G: one row per output channel, one column per output position of every image.
-        g = grad.transpose(1, 0, *_spatial_axes(grad.ndim)).reshape(groups, out_channels // groups, -1)
-        per_group = columns.reshape(groups, -1, g.shape[-1])
+        g = backward_math.permute(grad, (1, 0, *_spatial_axes(grad.ndim))).reshape(groups, out_channels // groups, -1)
         grad_columns = grad_weight = grad_bias = None
         if self.needs_input_grad[0]:
             w = weight.reshape(groups, out_channels // groups, -1)
-            grad_columns = (w.transpose(0, 2, 1) @ g).reshape(columns.shape)  # Wᵀ·G: each column's share
+            grad_columns = (backward_math.permute(w, (0, 2, 1)) @ g).reshape(columns.shape)  # Wᵀ·G: each column's share
         if self.needs_input_grad[1]:
-            grad_weight = (g @ per_group.transpose(0, 2, 1)).reshape(weight.shape)
+            per_group = columns.reshape(groups, -1, g.shape[-1])
+            grad_weight = (g @ backward_math.permute(per_group, (0, 2, 1))).reshape(weight.shape)
         if len(self.needs_input_grad) == 2:
             return grad_columns, grad_weight
         if self.needs_input_grad[2]:
@@ -193,21 +192,22 @@ class Convolution(Function):
         return grad_columns, grad_weight, grad_bias
 
 
-# ---- the array forms the backward formulas call ---------------------------------------------
-# Backward formulas use only Python operators, @, reshape, transpose, sum and basic indexing;
-# every other array operation they need is a Function of its own, called through these.
-def pad_array(x: np.ndarray, widths: tuple[tuple[int, int], ...], value: float = 0.0) -> np.ndarray:
+# ---- the ops as the backward formulas call them ----------------------------------------------
+# Backward formulas use only Python operators, @, reshape, sum, basic indexing and
+# ``backward_math``; every other operation they need is a Function of its own, called through
+# these: straight on an array, or recorded on a tensor (see ``Function.run``).
+def pad_by(x: Any, widths: tuple[tuple[int, int], ...], value: float = 0.0) -> Any:
     if not any(before or after for before, after in widths):
         return x
-    return Pad().forward(x, widths, value)
+    return Pad.run(x, widths=widths, value=value)
 
 
-def unfold_columns(x: np.ndarray, window: Window) -> np.ndarray:
-    return Unfold().forward(x, window)
+def unfold_columns(x: Any, window: Window) -> Any:
+    return Unfold.run(x, window=window)
 
 
-def fold_columns(columns: np.ndarray, window: Window, output_size: tuple[int, ...]) -> np.ndarray:
-    return Fold().forward(columns, window, tuple(output_size))
+def fold_columns(columns: Any, window: Window, output_size: tuple[int, ...]) -> Any:
+    return Fold.run(columns, window=window, output_size=tuple(output_size))
 
 
 # ---- checking arguments the way PyTorch does ---------------------------------------------

@@ -1,13 +1,14 @@
 """The loss ops whose backward is simpler fused than composed.
 
-Both compute, for each sample i, a weighted negative log-likelihood
+``NLLLoss`` computes, for each sample i, a weighted negative log-likelihood
 
     Lᵢ = −Σⱼ aᵢⱼ · log pᵢⱼ
 
 (and, with ``reduce``, their sum Σᵢ Lᵢ, so a mean or sum loss is one node, as in PyTorch)
 where the coefficients a say which log-probabilities count and how much: for a plain
 class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
-samples and probability targets only change a.
+samples and probability targets only change a. Cross-entropy is this op after
+``log_softmax``, two nodes as in PyTorch (see ``nn.functional.cross_entropy``).
 """
 from __future__ import annotations
 
@@ -24,47 +25,33 @@ _BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
 
 
 def _weighted_sum(coefficients: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
-    """Σⱼ aᵢⱼ · log pᵢⱼ for each row; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
+    """Σⱼ aᵢⱼ · log pᵢⱼ over the classes (dim 1) for each sample i; a class with aᵢⱼ = 0 counts 0 even where
+    log p = −inf (masked logits)."""
     with np.errstate(invalid="ignore"):
         terms = coefficients * log_probs
     return np.where(coefficients != 0, terms, 0).sum(axis=1)
 
 
 class NLLLoss(Function):
-    """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
+    """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax).
 
-    pytorch_name = "NllLossBackward0"
-
-    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
-        self.save_for_backward(coefficients)
-        losses = -_weighted_sum(coefficients, log_probs)
-        return losses.sum() if reduce else losses
-
-    def backward(self, grad: Any) -> Any:
-        (coefficients,) = self.saved_tensors
-        return -grad[..., None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
-
-
-class CrossEntropy(Function):
-    """log_softmax and NLL in one op: Lᵢ = −Σⱼ aᵢⱼ · log softmax(xᵢ)ⱼ.
-
-    Backward: ∂Lᵢ/∂xᵢⱼ = pᵢⱼ · Σₖ aᵢₖ − aᵢⱼ with p = softmax(x), which for a one-hot target
-    is the familiar  softmax − onehot.
+    x is (N, C) or (N, C, d1, …), the classes j along dim 1, and a has x's shape: a sample i is
+    a row, or one position of a row of maps.
     """
 
     pytorch_name = "NllLossBackward0"
 
-    def forward(self, logits: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
-        shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.save_for_backward(logits, coefficients)
+    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
+        # x is kept although the gradient doesn't read it, as PyTorch keeps it: changing it in place
+        # before backward is then refused in both.
+        self.save_for_backward(log_probs, coefficients)
         losses = -_weighted_sum(coefficients, log_probs)
         return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
-        logits, a = self.saved_tensors
-        probs = backward_math.softmax(logits, axis=1)  # recomputed from the input: a second derivative needs its history
-        return grad[..., None] * (probs * a.sum(axis=1, keepdims=True) - a)
+        _, coefficients = self.saved_tensors
+        # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ: each sample's gradient spread along the classes (a summed loss's is one number for all)
+        return -backward_math.expand_dims(grad, (1,)) * coefficients
 
 
 class BinaryCrossEntropy(Function):

@@ -8,6 +8,8 @@ from ordinary ops.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -35,21 +37,21 @@ class BatchNorm(Function):
       ∂L/∂β = Σ G,   ∂L/∂γ = Σ G·x̂,
       ∂L/∂x = γ/√(σ² + ε) · (G − Σ G / n − x̂ · Σ G·x̂ / n):
     the direct path, minus the part that moved the mean, minus the part that moved the variance.
+    Sums, products and a power only: with ``create_graph`` the same lines record a graph, whose
+    gradient is batch norm's second derivative.
     """
-
-    first_derivatives_only = True
 
     def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, mean: np.ndarray, var: np.ndarray,
                 eps: float) -> np.ndarray:
         self.save_for_backward(x, weight)
-        self.eps = eps
+        self.eps, self.count = eps, x.size // x.shape[1]  # n, the values per channel
         scale = weight / np.sqrt(var + eps)
         # PyTorch's own arrangement, x·scale + (β − μ·scale): two passes over x, and the same rounding.
         return x * _per_channel(scale, x.ndim) + _per_channel(bias - mean * scale, x.ndim)
 
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    def backward(self, grad: Any) -> tuple[Any, ...]:
         x, weight = self.saved_tensors
-        axes, count = _channel_axes(x.ndim), x.size // x.shape[1]
+        axes, count = _channel_axes(x.ndim), self.count
         centered = x - x.sum(axis=axes, keepdims=True) / count
         inv_std = ((centered * centered).sum(axis=axes, keepdims=True) / count + self.eps) ** -0.5
         grad_sum = grad.sum(axis=axes, keepdims=True)  # Σ G

@@ -7,6 +7,9 @@ to that element (overlapping windows that pick the same element add up). ``Gathe
 
 Average pooling is the sum of a window's elements over a divisor; its gradient hands every
 element of a window the same share, ∂L/∂y / divisor, added up by ``Fold`` where windows overlap.
+
+Every backward is itself an op (a scatter-add, a gather, a fold), called through
+``Function.run``: with ``create_graph`` it is recorded, so a gradient can be differentiated again.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .conv import Window, as_tuple, check_positive, fold_columns, pad_array, patches_view, unfold_columns
+from . import backward_math
+from .conv import Window, as_tuple, check_positive, fold_columns, pad_by, patches_view, unfold_columns
 
 
 def _in_memory_order(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,103 +41,113 @@ def _in_memory_order(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat, starts.reshape(starts.shape + (1,) * (array.ndim - 2))
 
 
+def _is_channel_major(x: np.ndarray) -> bool:
+    """Whether an (N, C, ...) array lies in memory channel by channel, as (C, N, ...): conv2d's outputs do."""
+    return x.strides[0] < x.strides[1]
+
+
 class Gather(Function):
     """y[n, c, p] = x[n, c, indices[n, c, p]], indices into the flattened spatial dims of x.
 
     Each output is a copy of one input element, so that element receives its gradient,
-    summed over every output that copied it: a scatter-add.
+    summed over every output that copied it: a scatter-add. (Max pooling's gradient is a
+    scatter-add; this is that gradient's own gradient, for second derivatives.)
     """
 
-    first_derivatives_only = True
+    keeps_indices = True
 
     def forward(self, x: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        self.save_for_backward(x, indices)  # x for its shape and memory layout only
+        self.indices, self.input_shape, self.channel_major = indices, x.shape, _is_channel_major(x)
         flat, starts = _in_memory_order(x)
         return np.take(flat, indices + starts)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        x, indices = self.saved_tensors
-        return scatter_add_array(grad, indices, like=x)
+    def backward(self, grad: Any) -> Any:
+        return ScatterAdd.run(grad, indices=self.indices, shape=self.input_shape, channel_major=self.channel_major)
 
 
 class ScatterAdd(Function):
-    """out[n, c, indices[n, c, p]] += values[n, c, p] into zeros shaped, and laid out in memory, like ``like``.
+    """out[n, c, indices[n, c, p]] += values[n, c, p] into zeros of ``shape``.
 
     Each value is added to one output element, so its gradient is the gradient found
-    there: a gather. (Following ``like``'s memory layout keeps the gradient in the layout of
-    the activations it meets next, and NumPy is faster on operands of one layout.)
+    there: a gather. The zeros are laid out channel-major in memory when ``channel_major``:
+    keeping a gradient in the layout of the activations it meets next matters, as NumPy is
+    faster on operands of one layout.
     """
 
-    first_derivatives_only = True
+    keeps_indices = True
 
-    def forward(self, values: np.ndarray, indices: np.ndarray, like: np.ndarray) -> np.ndarray:
-        self.save_for_backward(indices)
-        out = np.zeros_like(like, dtype=values.dtype)
+    def forward(self, values: np.ndarray, indices: np.ndarray, shape: tuple[int, ...],
+                channel_major: bool) -> np.ndarray:
+        self.indices = indices
+        if channel_major:  # (C, N, *size) in memory, seen as (N, C, *size)
+            out = np.zeros((shape[1], shape[0], *shape[2:]), dtype=values.dtype).swapaxes(0, 1)
+        else:
+            out = np.zeros(shape, dtype=values.dtype)
         flat, starts = _in_memory_order(out)
         # Flat, contiguous operands take ufunc.at's fast path (several times faster here).
         np.add.at(flat, (indices + starts).reshape(-1), values.reshape(-1))
-        return out if np.may_share_memory(flat, out) else flat.reshape(out.shape)
+        return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        (indices,) = self.saved_tensors
-        return gather_array(grad, indices)
+    def backward(self, grad: Any) -> Any:
+        return Gather.run(grad, indices=self.indices)
 
 
 class MaxPool(Function):
     """y = the largest element of every window, found together with where it is (``window_max``).
 
     Only that element influenced the output, so it alone receives the output's gradient:
-    the backward scatter-adds the gradients to the saved indices (x is kept for its layout).
+    the backward scatter-adds the gradients to the kept indices.
     """
 
-    first_derivatives_only = True
+    keeps_indices = True
 
     def forward(self, x: np.ndarray, window: Window) -> np.ndarray:
-        maxima, indices = window_max(x, window)
-        self.save_for_backward(x, indices)
+        maxima, self.indices = window_max(x, window)
+        self.channel_major = _is_channel_major(x)
+        self.save_for_backward(x)  # for its shape, and as PyTorch saves it: changing x in place is then refused
         return maxima
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        x, indices = self.saved_tensors
-        return scatter_add_array(grad, indices, like=x)
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        return ScatterAdd.run(grad, indices=self.indices, shape=tuple(x.shape), channel_major=self.channel_major)
 
 
 class AvgPool(Function):
     """y = (sum of each window) / divisor, channel by channel.
 
     Every element of a window contributed 1/divisor to its output, so it receives
-    ∂L/∂y / divisor from each window it lies in: the columns of that share, folded back.
+    ∂L/∂y / divisor from each window it lies in: that share on every tap of the window,
+    folded back (``Fold``, linear like this op, so the backward can be differentiated again).
     """
 
-    first_derivatives_only = True
-
     def forward(self, x: np.ndarray, window: Window, divisor: np.ndarray) -> np.ndarray:
-        self.window, self.divisor, self.input_shape = window, divisor, x.shape
+        self.window, self.input_shape = window, x.shape
+        self.save_for_backward(divisor)  # a constant
         planes = x.reshape(-1, 1, *x.shape[2:])  # every channel of every image on its own
         sums = unfold_columns(planes, window).sum(axis=0)  # (N·C, L): the taps added up
         return (sums / divisor.reshape(-1)).reshape(*x.shape[:2], *divisor.shape)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        shares = grad.reshape(1, -1, self.divisor.size) / self.divisor.reshape(-1)  # (1, N·C, L)
-        every_tap = np.ones((math.prod(self.window.kernel), 1, 1), dtype=grad.dtype)
-        planes = fold_columns(every_tap * shares, self.window, self.input_shape[2:])
+    def backward(self, grad: Any) -> Any:
+        (divisor,) = self.saved_tensors
+        per_window = divisor.reshape(-1)  # (L,)
+        shares = grad.reshape(1, -1, per_window.shape[0]) / per_window  # (1, N·C, L)
+        every_tap = backward_math.broadcast_to(shares, (math.prod(self.window.kernel), *shares.shape[1:]))
+        planes = fold_columns(every_tap, self.window, self.input_shape[2:])
         return planes.reshape(self.input_shape)
 
 
 class AdaptiveAvgPool(Function):
     """y = Aₕ · x · Aᵥᵀ on the last two dims: row i of an averaging matrix A holds 1/width over window i.
 
-    Linear in x, so ∂L/∂x = Aₕᵀ · G · Aᵥ.
+    Linear in x, so ∂L/∂x = Aₕᵀ · G · Aᵥ: this op again, with the matrices transposed.
     """
-
-    first_derivatives_only = True
 
     def forward(self, x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         self.rows, self.columns = rows, columns
         return average_windows(x, rows, columns)
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return average_windows(grad, self.rows.T, self.columns.T)
+    def backward(self, grad: Any) -> Any:
+        return AdaptiveAvgPool.run(grad, rows=self.rows.T, columns=self.columns.T)
 
 
 def average_windows(x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -144,15 +158,6 @@ def average_windows(x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.
     stacked = across.reshape(-1, height, out_width).transpose(1, 0, 2).reshape(height, -1)  # (H, N·C·out_w)
     down = rows @ stacked  # (out_h, N·C·out_w)
     return down.reshape(-1, batch * channels, out_width).transpose(1, 0, 2).reshape(batch, channels, -1, out_width)
-
-
-# ---- the array forms the backward formulas call ---------------------------------------------
-def gather_array(x: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    return Gather().forward(x, indices)
-
-
-def scatter_add_array(values: np.ndarray, indices: np.ndarray, like: np.ndarray) -> np.ndarray:
-    return ScatterAdd().forward(values, indices, like)
 
 
 # ---- where each window's maximum is --------------------------------------------------------
@@ -166,10 +171,10 @@ def window_max(x: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
     batch and channel axes in memory, which makes it about twice as fast for channel-major x
     (the layout of conv2d's outputs).
     """
-    padded = pad_array(x, ((0, 0), (0, 0), *window.padding), value=-np.inf)
+    padded = pad_by(x, ((0, 0), (0, 0), *window.padding), value=-np.inf)
     dims = len(window.kernel)
     taps = patches_view(padded, window)  # (N, C, *positions, *kernel)
-    batch_and_channel = (0, 1) if x.strides[0] >= x.strides[1] else (1, 0)
+    batch_and_channel = (1, 0) if _is_channel_major(x) else (0, 1)
     taps = np.ascontiguousarray(taps.transpose(*range(2 + dims, 2 + 2 * dims), *batch_and_channel,
                                                *range(2, 2 + dims)))
     taps = taps.reshape(-1, *taps.shape[dims:])  # (K, N, C, *positions), or (K, C, N, *positions)
