@@ -104,7 +104,8 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         description="Train Flatten -> Linear(784,128) -> ReLU -> Linear(128,10) -> LogSoftmax with NLLLoss "
         "and SGD, as in the lesson, measuring it after every epoch on the test images (or, with --val-size, "
         "on images held out of the training set) and testing it once at the end. Writes checkpoint.npz, "
-        "model.safetensors, metrics.json, history.csv and three PNG pictures to a new folder. "
+        "model.safetensors, metrics.json, history.csv and PNG pictures (curves, confusion matrix, predictions, "
+        "the first layer) to a new folder. "
         "Ctrl-C saves a checkpoint; --resume continues from it with identical results. "
         "Under torchrun (--engine torch), trains on several processes at once.",
         # Options not given stay out of the namespace, so --resume can tell what was asked for.
