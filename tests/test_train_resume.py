@@ -23,6 +23,7 @@ CONFIGS = {
     "cosine": ["--lr-schedule", "cosine"],
     "adam-validation": ["--optimizer", "adam", "--val-size", "500"],
     "torch-cosine": ["--engine", "torch", "--lr-schedule", "cosine"],
+    "cnn": ["--model", "cnn", "--optimizer", "adam", "--lr-schedule", "cosine", "--val-size", "64"],
 }
 KILL_DRIVER = Path(__file__).parent / "kill_driver.py"
 
@@ -72,7 +73,7 @@ def interrupting(monkeypatch, point: str) -> None:
 
 
 @pytest.mark.parametrize("point", ["mid-epoch", "evaluation", "saving"])
-@pytest.mark.parametrize("config", ["cosine", "adam-validation"])
+@pytest.mark.parametrize("config", ["cosine", "adam-validation", "cnn"])
 def test_ctrl_c_anywhere_then_resume_gives_the_uninterrupted_weights(tmp_path, monkeypatch, uninterrupted,
                                                                        config, point):
     skip_pictures(monkeypatch)

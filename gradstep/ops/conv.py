@@ -29,6 +29,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
+from .blas_threads import use_threads_for
 
 
 class Window(NamedTuple):
@@ -166,6 +167,9 @@ class Convolution(Function):
                 positions: tuple[int, ...], groups: int) -> np.ndarray:
         self.save_for_backward(columns, weight)
         self.groups = groups
+        # Each of the three products (forward, and the two gradients) makes every weight meet every position.
+        self.multiply_adds = weight.size * columns[0].size
+        use_threads_for(self.multiply_adds)
         out_channels, batch = weight.shape[0], columns.shape[1]
         y = weight.reshape(groups, out_channels // groups, -1) @ columns.reshape(groups, -1, columns[0].size)
         y = y.reshape(out_channels, batch, *positions)  # (groups, out/groups, N·L) → (out_channels, N, *positions)
@@ -176,6 +180,7 @@ class Convolution(Function):
     def backward(self, grad: Any) -> tuple[Any, ...]:
         columns, weight = self.saved_tensors
         groups, out_channels = self.groups, weight.shape[0]
+        use_threads_for(self.multiply_adds)
         # G: one row per output channel, one column per output position of every image.
         g = backward_math.permute(grad, (1, 0, *_spatial_axes(grad.ndim))).reshape(groups, out_channels // groups, -1)
         grad_columns = grad_weight = grad_bias = None

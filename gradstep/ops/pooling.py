@@ -21,6 +21,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
+from .blas_threads import use_threads_for
 from .conv import Window, as_tuple, check_positive, fold_columns, pad_by, patches_view, unfold_columns
 
 
@@ -153,9 +154,11 @@ class AdaptiveAvgPool(Function):
 def average_windows(x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """rows · x · columnsᵀ for every (n, c) plane of x, as two large matrix products."""
     batch, channels, height, width = x.shape
+    use_threads_for(x.size * len(columns))
     across = x.reshape(-1, width) @ columns.T  # (N·C·H, out_w)
     out_width = across.shape[-1]
     stacked = across.reshape(-1, height, out_width).transpose(1, 0, 2).reshape(height, -1)  # (H, N·C·out_w)
+    use_threads_for(rows.size * stacked.shape[1])
     down = rows @ stacked  # (out_h, N·C·out_w)
     return down.reshape(-1, batch * channels, out_width).transpose(1, 0, 2).reshape(batch, channels, -1, out_width)
 

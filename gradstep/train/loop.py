@@ -254,17 +254,18 @@ def _train_one_epoch(
     for step, (images, labels) in enumerate(batches, start=totals.batches + 1):
         if device is not None:
             images, labels = images.to(device), labels.to(device)
-        optimizer.zero_grad()
-        output = model(images)
-        loss = loss_fn(output, labels)
-        correct = (output.argmax(1) == labels).sum().item()
-        # Across processes (DistributedDataParallel) the batch is all of theirs together.
-        samples, loss_sum, correct = sum_over_processes(
-            engine, [labels.shape[0], loss.item() * labels.shape[0], correct], device)
-        loss_value = loss_sum / samples
-        if not math.isfinite(loss_value):
-            raise TrainingDiverged(epoch, step, loss_value)
-        loss.backward()
+        with _leaving_no_trace_if_cut_short(engine, model):
+            optimizer.zero_grad()
+            output = model(images)
+            loss = loss_fn(output, labels)
+            correct = (output.argmax(1) == labels).sum().item()
+            # Across processes (DistributedDataParallel) the batch is all of theirs together.
+            samples, loss_sum, correct = sum_over_processes(
+                engine, [labels.shape[0], loss.item() * labels.shape[0], correct], device)
+            loss_value = loss_sum / samples
+            if not math.isfinite(loss_value):
+                raise TrainingDiverged(epoch, step, loss_value)
+            loss.backward()
         with _ctrl_c_held_back():
             optimizer.step()
             now = time.perf_counter()
@@ -273,6 +274,27 @@ def _train_one_epoch(
         progress.batch_done(loss_value, totals, earlier_epochs)
         for callback in callbacks:
             callback.on_batch_end(epoch, step, loss_value)
+
+
+@contextmanager
+def _leaving_no_trace_if_cut_short(engine: ModuleType, model: Any) -> Iterator[None]:
+    """Undo what the forward pass of a batch changed outside the weights, if Ctrl-C cuts the batch short.
+
+    Dropout draws from the global random generator and batch norm updates its running
+    statistics, both in the forward pass. Put back as they were before the batch, the
+    checkpoint saved next holds the state the batch started from, and the resumed run
+    trains that batch exactly as a run never stopped does.
+    """
+    random_state = engine.get_rng_state()
+    buffers = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    try:
+        yield
+    except KeyboardInterrupt:
+        engine.set_rng_state(random_state)
+        with engine.no_grad():
+            for buffer, before in buffers:
+                buffer.copy_(before)
+        raise
 
 
 @contextmanager
