@@ -7,7 +7,8 @@ Both compute, for each sample i, a weighted negative log-likelihood
 (and, with ``reduce``, their sum Σᵢ Lᵢ, so a mean or sum loss is one node, as in PyTorch)
 where the coefficients a say which log-probabilities count and how much: for a plain
 class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
-samples and probability targets only change a.
+samples and probability targets only change a. A one-hot a is kept by index
+(``TargetCoefficients``): one number per sample instead of a row of mostly zeros.
 """
 from __future__ import annotations
 
@@ -15,34 +16,89 @@ from typing import Any
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
+from .indexing import IndexScatter
 
 # PyTorch keeps BCE's denominator x(1 − x) at least 1e-12, a constant it stores as a float32:
 # in float64 the floor is 9.999999960041972e-13, and the gradients at x = 0 or 1 show it.
 _BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
 
 
-def _weighted_sum(coefficients: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
-    """Σⱼ aᵢⱼ · log pᵢⱼ for each row; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
-    with np.errstate(invalid="ignore"):
-        terms = coefficients * log_probs
-    return np.where(coefficients != 0, terms, 0).sum(axis=1)
+def _constant_like(reference: Any, array: np.ndarray) -> Any:
+    """``array`` as a tensor without history when backward runs on tensors (``create_graph``)."""
+    return Tensor._wrap(array) if isinstance(reference, Tensor) else array
+
+
+class DenseCoefficients:
+    """The coefficients a as a matrix (N, C): for label smoothing and probability targets."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
+        """Σⱼ aᵢⱼ · log pᵢⱼ for each row; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
+        with np.errstate(invalid="ignore"):
+            terms = self.matrix * log_probs
+        return np.where(self.matrix != 0, terms, 0).sum(axis=1)
+
+    def row_sums(self) -> np.ndarray:
+        """Σⱼ aᵢⱼ for each row."""
+        return self.matrix.sum(axis=1)
+
+    def scaled_by(self, grad: Any, shape: tuple[int, ...]) -> Any:
+        """gᵢ · aᵢⱼ, for a gradient g with one value per row (or one for all rows)."""
+        return grad[..., None] * _constant_like(grad, self.matrix)
+
+
+class TargetCoefficients:
+    """One-hot coefficients kept by index: aᵢⱼ = wᵢ where j = yᵢ, and 0 elsewhere.
+
+    The forward gathers each row's log-probability at its target, log p[i, yᵢ]; the backward
+    places each row's gradient at its target column (``IndexScatter``, which is recorded in
+    the graph when backward runs on tensors). No (N, C) matrix of zeros is built or read.
+
+    >>> TargetCoefficients(np.array([2, 0]), np.array([0.5, 0.5])).weighted_sum(np.log(np.full((2, 3), 0.25)))
+    array([-0.69314718, -0.69314718])
+    """
+
+    def __init__(self, labels: np.ndarray, weights: np.ndarray) -> None:
+        self.target_index = (np.arange(len(labels)), labels)  # (i, yᵢ) for every row i
+        self.weights = weights
+
+    def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
+        """wᵢ · log p[i, yᵢ]; a sample of weight 0 (ignored) counts 0 even where log p = −inf."""
+        with np.errstate(invalid="ignore"):
+            terms = self.weights * log_probs[self.target_index]
+        return np.where(self.weights != 0, terms, 0)
+
+    def row_sums(self) -> np.ndarray:
+        return self.weights
+
+    def scaled_by(self, grad: Any, shape: tuple[int, ...]) -> Any:
+        """gᵢ · wᵢ at (i, yᵢ), zeros elsewhere."""
+        return IndexScatter.run(grad * _constant_like(grad, self.weights), index=self.target_index, shape=shape,
+                                basic=True)
+
+
+Coefficients = DenseCoefficients | TargetCoefficients
 
 
 class NLLLoss(Function):
     """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax)."""
 
     pytorch_name = "NllLossBackward0"
+    keeps_indices = True  # the coefficients, an attribute: freed with the graph like saved tensors
 
-    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
-        self.save_for_backward(coefficients)
-        losses = -_weighted_sum(coefficients, log_probs)
+    def forward(self, log_probs: np.ndarray, coefficients: Coefficients, reduce: bool) -> np.ndarray:
+        self.coefficients, self.input_shape = coefficients, log_probs.shape
+        losses = -coefficients.weighted_sum(log_probs)
         return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
-        (coefficients,) = self.saved_tensors
-        return -grad[..., None] * coefficients  # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
+        # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ (a summed loss's grad is one number for all rows)
+        return self.coefficients.scaled_by(-grad, self.input_shape)
 
 
 class CrossEntropy(Function):
@@ -53,18 +109,22 @@ class CrossEntropy(Function):
     """
 
     pytorch_name = "NllLossBackward0"
+    keeps_indices = True  # the coefficients, as in NLLLoss
 
-    def forward(self, logits: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
+    def forward(self, logits: np.ndarray, coefficients: Coefficients, reduce: bool) -> np.ndarray:
         shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self.save_for_backward(logits, coefficients)
-        losses = -_weighted_sum(coefficients, log_probs)
+        self.save_for_backward(logits)
+        self.coefficients = coefficients
+        losses = -coefficients.weighted_sum(log_probs)
         return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
-        logits, a = self.saved_tensors
+        (logits,) = self.saved_tensors
+        a = self.coefficients
         probs = backward_math.softmax(logits, axis=1)  # recomputed from the input: a second derivative needs its history
-        return grad[..., None] * (probs * a.sum(axis=1, keepdims=True) - a)
+        row_sums = grad * _constant_like(grad, a.row_sums())  # gᵢ · Σₖ aᵢₖ
+        return row_sums[..., None] * probs - a.scaled_by(grad, logits.shape)
 
 
 class BinaryCrossEntropy(Function):
