@@ -12,6 +12,8 @@ checks that both take the same steps, so the reference stays honest.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 
@@ -31,9 +33,11 @@ class _Buffers:
 class HandFusedStep:
     """One SGD step of the lesson's network on a batch, in place on the weights ``w1``, ``w2``."""
 
-    def __init__(self, weights: list[np.ndarray], lr: float, momentum: float) -> None:
+    def __init__(self, weights: list[np.ndarray], lr: float, momentum: float,
+                 use_threads_for: Callable[[int], None] = lambda multiply_adds: None) -> None:
         self.w1, self.w2 = weights
         self.lr, self.momentum = lr, momentum
+        self.use_threads_for = use_threads_for  # sets the BLAS threads for a product (gradstep's policy in speed.py)
         self.grads = [np.empty_like(w) for w in weights]
         self.velocities: list[np.ndarray] | None = None  # PyTorch's momentum buffers, from the first step
         self.buffers: dict[int, _Buffers] = {}
@@ -45,11 +49,14 @@ class HandFusedStep:
             self.buffers[len(x)] = _Buffers(len(x), w1, w2)
         b = self.buffers[len(x)]
         rows = b.rows
+        first_layer, second_layer = x.size * w1.shape[0], b.hidden.size * w2.shape[0]  # multiply-adds
 
         # forward: h = relu(x W1ᵀ), z = h W2ᵀ, log p = z − max − log Σ exp(z − max)
+        self.use_threads_for(first_layer)
         np.matmul(x, w1.T, out=b.hidden)
         np.greater(b.hidden, 0, out=b.active)
         np.maximum(b.hidden, 0, out=b.hidden)
+        self.use_threads_for(second_layer)
         z = np.matmul(b.hidden, w2.T, out=b.scores)
         np.max(z, axis=1, keepdims=True, out=b.row)
         z -= b.row
@@ -65,6 +72,7 @@ class HandFusedStep:
         np.matmul(grad_scores.T, b.hidden, out=g2)
         grad_hidden = np.matmul(grad_scores, w2, out=b.grad_hidden)
         grad_hidden *= b.active
+        self.use_threads_for(first_layer)
         np.matmul(grad_hidden.T, x, out=g1)
 
         # SGD with momentum, PyTorch's form: v ← γ·v + g (v ← g on the first step), w ← w − η·v
