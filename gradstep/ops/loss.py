@@ -66,12 +66,14 @@ class TargetCoefficients:
     def __init__(self, labels: np.ndarray, weights: np.ndarray) -> None:
         self.target_index = (np.arange(len(labels)), labels)  # (i, yᵢ) for every row i
         self.weights = weights
+        self.some_weights_zero = not weights.all()  # ignored samples, or a class of weight 0
 
     def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
         """wᵢ · log p[i, yᵢ]; a sample of weight 0 (ignored) counts 0 even where log p = −inf."""
-        with np.errstate(invalid="ignore"):
-            terms = self.weights * log_probs[self.target_index]
-        return np.where(self.weights != 0, terms, 0)
+        picked = log_probs[self.target_index]
+        if not self.some_weights_zero:
+            return self.weights * picked
+        return np.multiply(self.weights, picked, out=np.zeros_like(picked), where=self.weights != 0)
 
     def row_sums(self) -> np.ndarray:
         return self.weights
