@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from common import (
-    build_mlp, engines, fashion_mnist_arrays, median_seconds_alternating, train_one_epoch, versions,
+    build_mlp, engines, fashion_mnist_arrays, median_seconds_alternating, one_core_busy, train_one_epoch, versions,
 )
 from hand_fused import HandFusedStep
 from hand_fused import train_one_epoch as hand_fused_epoch
@@ -148,28 +148,9 @@ def bench_step_parts(libs, images, labels, repeats: int, steps: int = 100) -> li
     return rows
 
 
-# A pure-Python busy loop that ends by itself when the benchmark that started it is gone.
-# It is pinned to the last core the benchmark may use, so the load is the same from run to run.
-_SPIN = ("import os, sys\nos.sched_setaffinity(0, {max(os.sched_getaffinity(0))})\nparent = int(sys.argv[1])\n"
-         "while os.getppid() == parent:\n    pass\n")
-
-
-@contextlib.contextmanager
-def one_core_busy():
-    """One more process spinning on one core while the block runs; it is stopped on the way out,
-    whatever the way (an exception, Ctrl-C, or SIGTERM, which ``contention`` turns into an exit)."""
-    spinner = subprocess.Popen([sys.executable, "-c", _SPIN, str(os.getpid())])
-    try:
-        time.sleep(0.2)  # let it start spinning
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
-
-
 def contention(libs, images, labels, repeats: int, batch_sizes=(32, 128, 1024)) -> list[dict]:
     """Each engine's epoch of the lesson's network, idle and with one core kept busy, interleaved."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that one_core_busy stops its spinner
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # an exit, so that one_core_busy stops its spinner
     tensors = {name: (lib.from_numpy(images), lib.from_numpy(labels)) for name, lib in libs.items()}
     rows = []
     for batch_size in batch_sizes:
