@@ -66,10 +66,11 @@ class SGD(Optimizer):
 
     @no_grad()
     def step(self) -> None:
-        # The update works on the NumPy arrays with in-place ufuncs (``out=``): no graph is ever
-        # recorded here, so the checks of a tensor's in-place ops have nothing to guard but one
-        # (below), and no line makes a weight-sized temporary it can avoid. The version counters still go up, as
-        # an in-place op's would: a graph that saved a weight before the step then refuses backward.
+        # The update works on the NumPy arrays, in place (``out=``, ``*=``, ``+=``): no graph is
+        # ever recorded here, so of the checks a tensor's in-place op makes only one has something
+        # to guard (the first line of the loop), and each line below is one or two ufunc passes.
+        # The version counters still go up, as an in-place op's would: a graph that saved a
+        # weight before the step then refuses to backward through it, as in PyTorch.
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
