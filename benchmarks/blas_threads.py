@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import one_core_busy
+
 HERE = Path(__file__).resolve().parent
 SETTINGS = ("auto", "2")
 
@@ -70,11 +72,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="processes per setting and load (median reported)")
     args = parser.parse_args()
     report = {"idle": measure(args.steps, args.rounds)}
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
+    with one_core_busy():
         report["one core busy"] = measure(args.steps, args.rounds)
-    finally:
-        spinner.kill()
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}: other work on the machine slows both settings")
     print("| machine | one thread for small products (auto) | two threads (2) | ratio |")
     print("| --- | ---: | ---: | ---: |")

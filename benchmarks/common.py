@@ -5,7 +5,11 @@ Both engines run the same Python code; only the module passed as ``engine`` diff
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import time
 from types import ModuleType
 from typing import Callable, Sequence
@@ -77,3 +81,23 @@ def versions() -> dict[str, str]:
 
     return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
             "gradstep": gradstep.__version__, "threads": str(THREADS)}
+
+
+# A pure-Python busy loop that ends by itself when the benchmark that started it is gone.
+# It is pinned to the last core the benchmark may use, so the load is the same from run to run.
+_SPIN = ("import os, sys\nos.sched_setaffinity(0, {max(os.sched_getaffinity(0))})\nparent = int(sys.argv[1])\n"
+         "while os.getppid() == parent:\n    pass\n")
+
+
+@contextlib.contextmanager
+def one_core_busy():
+    """One more process spinning on one core while the block runs; it is stopped on the way out,
+    whatever the way: an exception, Ctrl-C, or a SIGTERM that the caller turns into an exit (and if
+    the benchmark is killed outright, the loop sees that its parent is gone and ends)."""
+    spinner = subprocess.Popen([sys.executable, "-c", _SPIN, str(os.getpid())])
+    try:
+        time.sleep(0.2)  # let it start spinning
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()

@@ -196,3 +196,24 @@ def test_scheduler_state_dict_resumes_the_schedule():
 def test_a_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="not an Optimizer"):
         lr_scheduler.StepLR([gradstep.zeros(1)], step_size=2)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_steps_count_as_in_place_changes_as_in_pytorch(nesterov):
+    """A graph that saved a weight before the step refuses backward after it; the versions match PyTorch's."""
+    versions, errors = [], []
+    for engine in (gradstep, torch):
+        w = engine.tensor([1.0, -2.0], requires_grad=True)
+        optimizer = engine.optim.SGD([w], lr=0.1, momentum=0.9, nesterov=nesterov, weight_decay=0.01)
+        for _ in range(2):
+            optimizer.zero_grad()
+            (w * w).sum().backward()
+            optimizer.step()
+        stale = (w * w).sum()
+        (w * 3).sum().backward()
+        optimizer.step()
+        with pytest.raises(RuntimeError) as error:
+            stale.backward()
+        errors.append("modified by an inplace operation" in str(error.value))
+        versions.append((w._version, optimizer.state[w]["momentum_buffer"]._version))
+    assert versions[0] == versions[1] and errors == [True, True]

@@ -15,7 +15,10 @@ from ..ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from ..ops.activation_variants import elu, gelu, leaky_relu, silu
 from ..ops.conv import conv1d, conv2d, fold, pad, unfold
 from ..ops.linalg import linear
-from ..ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, MSELoss, NLLLoss
+from ..ops.loss import (
+    BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Coefficients, DenseCoefficients, MSELoss, NLLLoss,
+    TargetCoefficients,
+)
 from ..ops.normalization import batch_norm
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.operands import promoted
@@ -132,19 +135,31 @@ def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tens
 
 
 def _nll_coefficients(
-    labels: np.ndarray, num_classes: int, dtype: np.dtype, weight: Tensor | None, ignore_index: int, label_smoothing: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The coefficient rows aᵢ of Lᵢ = −Σⱼ aᵢⱼ log pᵢⱼ, and each sample's weight in a 'mean'."""
+    labels: np.ndarray, scores_shape: tuple[int, ...], dtype: np.dtype, weight: Tensor | None, ignore_index: int,
+    label_smoothing: float, reduction: str,
+) -> tuple[Coefficients, np.ndarray]:
+    """The coefficients a of Lᵢ = −Σⱼ aᵢⱼ log pᵢⱼ, and the total weight Σᵢ w_yᵢ of the samples counted.
+
+    The coefficients come in the scores' layout. ``labels`` holds one class per sample, flat; the scores are (N, C) or (N, C, d1, …).
+    A 'mean' is PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients.
+    """
+    num_classes, samples_shape = scores_shape[1], (scores_shape[0], *scores_shape[2:])
     counted = labels != ignore_index
     safe_labels = np.where(counted, labels, 0)
     class_weight = np.ones(num_classes, dtype=dtype) if weight is None else weight._array.astype(dtype)
     sample_weight = counted.astype(dtype) if weight is None else class_weight[safe_labels] * counted
+    total_weight = sample_weight.sum()
+    divisor = total_weight if reduction == "mean" and total_weight != 0 else 1
+    if not label_smoothing:  # one-hot: kept by index
+        return TargetCoefficients(safe_labels.reshape(samples_shape),
+                                  (sample_weight / divisor).reshape(samples_shape)), total_weight
     coefficients = np.zeros((labels.shape[0], num_classes), dtype=dtype)
     coefficients[np.arange(labels.shape[0]), safe_labels] = (1 - label_smoothing) * sample_weight
-    if label_smoothing:
-        # Smoothing spreads ε of the target over all classes: ε/C·Σⱼ wⱼ·(−log pᵢⱼ).
-        coefficients += (label_smoothing / num_classes) * class_weight * counted[:, np.newaxis]
-    return coefficients, sample_weight
+    # Smoothing spreads ε of the target over all classes: ε/C·Σⱼ wⱼ·(−log pᵢⱼ).
+    coefficients += (label_smoothing / num_classes) * class_weight * counted[:, np.newaxis]
+    # one row per sample (N·d1·…, C) → the scores' layout (N, C, d1, …)
+    coefficients = np.moveaxis(coefficients.reshape(*samples_shape, num_classes), -1, 1)
+    return DenseCoefficients(coefficients / divisor), total_weight
 
 
 def _weighted_nll(
@@ -166,13 +181,8 @@ def _weighted_nll(
     if weight is not None and tuple(weight.shape) != (num_classes,):
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
     _check_class_range(labels, num_classes, ignore_index)
-    coefficients, sample_weight = _nll_coefficients(labels, num_classes, scores._array.dtype, weight, ignore_index, label_smoothing)
-    if scores.ndim > 2:  # one row per position (N·d1·…, C) → the scores' layout (N, C, d1, …)
-        coefficients = np.moveaxis(coefficients.reshape(*batch_shape, num_classes), -1, 1)
-    total_weight = sample_weight.sum()
-    if reduction == "mean" and total_weight != 0:
-        # PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients
-        coefficients = coefficients / total_weight
+    coefficients, total_weight = _nll_coefficients(
+        labels, tuple(scores.shape), scores._array.dtype, weight, ignore_index, label_smoothing, reduction)
     if reduction == "none":
         return NLLLoss.apply(scores, coefficients=coefficients, reduce=False).reshape(batch_shape)
     loss = NLLLoss.apply(scores, coefficients=coefficients, reduce=True)

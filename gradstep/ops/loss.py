@@ -7,8 +7,10 @@
 (and, with ``reduce``, their sum Σᵢ Lᵢ, so a mean or sum loss is one node, as in PyTorch)
 where the coefficients a say which log-probabilities count and how much: for a plain
 class-index target yᵢ, aᵢ is one-hot at yᵢ; class weights, label smoothing, ignored
-samples and probability targets only change a. Cross-entropy is this op after
-``log_softmax``, two nodes as in PyTorch (see ``nn.functional.cross_entropy``).
+samples and probability targets only change a. A one-hot a is kept by index
+(``TargetCoefficients``): one number per sample instead of a row of mostly zeros.
+Cross-entropy is this op after ``log_softmax``, two nodes as in PyTorch (see
+``nn.functional.cross_entropy``).
 """
 from __future__ import annotations
 
@@ -16,42 +18,95 @@ from typing import Any
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
+from .indexing import IndexScatter
 
 # PyTorch keeps BCE's denominator x(1 − x) at least 1e-12, a constant it stores as a float32:
 # in float64 the floor is 9.999999960041972e-13, and the gradients at x = 0 or 1 show it.
 _BCE_DENOMINATOR_FLOOR = float(np.float32(1e-12))
 
 
-def _weighted_sum(coefficients: np.ndarray, log_probs: np.ndarray) -> np.ndarray:
-    """Σⱼ aᵢⱼ · log pᵢⱼ over the classes (dim 1) for each sample i; a class with aᵢⱼ = 0 counts 0 even where
-    log p = −inf (masked logits)."""
-    with np.errstate(invalid="ignore"):
-        terms = coefficients * log_probs
-    return np.where(coefficients != 0, terms, 0).sum(axis=1)
+def _constant_like(reference: Any, array: np.ndarray) -> Any:
+    """``array`` as a tensor without history when backward runs on tensors (``create_graph``)."""
+    return Tensor._wrap(array) if isinstance(reference, Tensor) else array
+
+
+class DenseCoefficients:
+    """The coefficients a as an array of the scores' shape (classes along dim 1): for label smoothing."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
+        """Σⱼ aᵢⱼ · log pᵢⱼ for each sample; a class with aᵢⱼ = 0 counts 0 even where log p = −inf (masked logits)."""
+        with np.errstate(invalid="ignore"):
+            terms = self.matrix * log_probs
+        return np.where(self.matrix != 0, terms, 0).sum(axis=1)
+
+    def scaled_by(self, grad: Any, shape: tuple[int, ...]) -> Any:
+        """gᵢ · aᵢⱼ, for a gradient g with one value per sample (or one for all samples)."""
+        return backward_math.expand_dims(grad, (1,)) * _constant_like(grad, self.matrix)
+
+
+class TargetCoefficients:
+    """One-hot coefficients kept by index: aᵢⱼ = wᵢ where j = yᵢ, and 0 elsewhere.
+
+    A sample i is a row of the scores (N, C), or one position of a row of maps (N, C, d1, …);
+    ``labels`` and ``weights`` have the samples' shape, (N,) or (N, d1, …). The forward gathers
+    each sample's log-probability at its target, log p[i, yᵢ]; the backward places each
+    sample's gradient at its target class (``IndexScatter``, which is recorded in the graph when
+    backward runs on tensors). No array of mostly zeros is built or read.
+
+    >>> TargetCoefficients(np.array([2, 0]), np.array([0.5, 0.5])).weighted_sum(np.log(np.full((2, 3), 0.25)))
+    array([-0.69314718, -0.69314718])
+    """
+
+    def __init__(self, labels: np.ndarray, weights: np.ndarray) -> None:
+        samples, *positions = np.indices(labels.shape, sparse=True)
+        self.target_index = (samples, labels, *positions)  # (i, yᵢ) for every sample i
+        self.weights = weights
+        self.some_weights_zero = not weights.all()  # ignored samples, or a class of weight 0
+
+    def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
+        """wᵢ · log p[i, yᵢ]; a sample of weight 0 (ignored) counts 0 even where log p = −inf."""
+        picked = log_probs[self.target_index]
+        if not self.some_weights_zero:
+            return self.weights * picked
+        return np.multiply(self.weights, picked, out=np.zeros_like(picked), where=self.weights != 0)
+
+    def scaled_by(self, grad: Any, shape: tuple[int, ...]) -> Any:
+        """gᵢ · wᵢ at (i, yᵢ), zeros elsewhere."""
+        return IndexScatter.run(grad * _constant_like(grad, self.weights), index=self.target_index, shape=shape,
+                                basic=True)
+
+
+Coefficients = DenseCoefficients | TargetCoefficients
 
 
 class NLLLoss(Function):
     """Lᵢ = −Σⱼ aᵢⱼ · xᵢⱼ, where x already holds log-probabilities (e.g. from log_softmax).
 
-    x is (N, C) or (N, C, d1, …), the classes j along dim 1, and a has x's shape: a sample i is
-    a row, or one position of a row of maps.
+    x is (N, C) or (N, C, d1, …), the classes j along dim 1: a sample i is a row, or one
+    position of a row of maps.
     """
 
     pytorch_name = "NllLossBackward0"
+    keeps_indices = True  # the coefficients, an attribute: freed with the graph like saved tensors
 
-    def forward(self, log_probs: np.ndarray, coefficients: np.ndarray, reduce: bool) -> np.ndarray:
+    def forward(self, log_probs: np.ndarray, coefficients: Coefficients, reduce: bool) -> np.ndarray:
         # x is kept although the gradient doesn't read it, as PyTorch keeps it: changing it in place
         # before backward is then refused in both.
-        self.save_for_backward(log_probs, coefficients)
-        losses = -_weighted_sum(coefficients, log_probs)
+        self.save_for_backward(log_probs)
+        self.coefficients, self.input_shape = coefficients, log_probs.shape
+        losses = -coefficients.weighted_sum(log_probs)
         return losses.sum() if reduce else losses
 
     def backward(self, grad: Any) -> Any:
-        _, coefficients = self.saved_tensors
-        # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ: each sample's gradient spread along the classes (a summed loss's is one number for all)
-        return -backward_math.expand_dims(grad, (1,)) * coefficients
+        _ = self.saved_tensors  # unpacked only for its check: x must not have changed in place since
+        # ∂Lᵢ/∂xᵢⱼ = −aᵢⱼ: each sample's gradient at its classes (a summed loss's is one number for all)
+        return self.coefficients.scaled_by(-grad, self.input_shape)
 
 
 class BinaryCrossEntropy(Function):

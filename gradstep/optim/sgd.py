@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
+
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from .optimizer import Optimizer
@@ -64,21 +66,35 @@ class SGD(Optimizer):
 
     @no_grad()
     def step(self) -> None:
+        # The update works on the NumPy arrays, in place (``out=``, ``*=``, ``+=``): no graph is
+        # ever recorded here, so of the checks a tensor's in-place op makes only one has something
+        # to guard (the first line of the loop), and each line below is one or two ufunc passes.
+        # The version counters still go up, as an in-place op's would: a graph that saved a
+        # weight before the step then refuses to backward through it, as in PyTorch.
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for w in group["params"]:
                 if w.grad is None:
                     continue
-                g = -w.grad if group["maximize"] else w.grad
+                if not w._array.flags.writeable:  # an expanded tensor: add_ raises PyTorch's error
+                    w.add_(w.grad)
+                weight = w._array
+                g = -w.grad._array if group["maximize"] else w.grad._array
                 if weight_decay != 0:
-                    g = g + weight_decay * w
+                    g = g + weight_decay * weight  # g ← g + λ·w
                 if momentum != 0:
                     state = self.state.setdefault(w, {})
-                    v = state.get("momentum_buffer")
-                    if v is None:
-                        v = state["momentum_buffer"] = g.clone()
+                    if state.get("momentum_buffer") is None:
+                        state["momentum_buffer"] = Tensor._wrap(g.copy())  # v ← g
+                        v = state["momentum_buffer"]._array
                     else:
-                        v.mul_(momentum).add_(g, alpha=1 - dampening)
-                    g = g + momentum * v if nesterov else v
-                w.add_(g, alpha=-lr)
+                        buffer = state["momentum_buffer"]
+                        v = buffer._array
+                        v *= momentum  # v ← γ·v + (1 − τ)·g
+                        np.add(v, g if dampening == 0 else (1 - dampening) * g, out=v)
+                        buffer._version_counter.bump()  # twice, as after PyTorch's mul_ and add_
+                        buffer._version_counter.bump()
+                    g = g + momentum * v if nesterov else v  # g ← g + γ·v (Nesterov) or g ← v
+                weight += g * -lr  # w ← w − η·g
+                w._version_counter.bump()
