@@ -124,7 +124,9 @@ class Function:
     def apply(cls, *inputs: "Tensor", **options: Any) -> "Tensor":
         """Run the op on tensors; record it in the graph when an input requires grad."""
         fn = cls()
-        needs_input_grad = tuple(requires_grad(t) for t in inputs)
+        # List comprehensions rather than generator expressions: an op on a tiny tensor takes
+        # microseconds, and this bookkeeping is a large share of them.
+        needs_input_grad = tuple([requires_grad(t) for t in inputs])
         record = True in needs_input_grad and is_grad_enabled()
         fn.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
         output = fn.forward(*[t._array for t in inputs], **options)
@@ -134,11 +136,12 @@ class Function:
 
             track_view(result, inputs[0], cls, options)
         if record:
-            fn.next_nodes = tuple(edge(t) for t in inputs)
+            # An input that needs no gradient has no node to send one to.
+            fn.next_nodes = tuple([edge(t) if needs else None for t, needs in zip(inputs, needs_input_grad)])
             fn.output_meta = (result._array.shape, result._array.dtype)
             result._grad_fn, result._requires_grad = fn, True
             if fn._saved:
-                fn._saved = tuple(_pin(array, inputs, result, output) for array in fn._saved)
+                fn._saved = tuple([_pin(array, inputs, result, output) for array in fn._saved])
         return result
 
     @classmethod
