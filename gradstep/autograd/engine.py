@@ -90,7 +90,8 @@ def run_backward(
     """
     grads: dict[Function, Any] = {}
     for root, grad in zip(roots, root_grads):
-        _add_to(grads, edge(root), grad)
+        node = edge(root)
+        grads[node] = grads[node] + grad if node in grads else grad
     order = topological_order(grads)
     to_run = nodes_leading_to(order, targets) if targets is not None else None
     reached: dict[Function, Any] = {}
@@ -114,18 +115,15 @@ def run_backward(
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             for parent, input_grad in zip(node.next_nodes, input_grads):
-                if parent is not None and input_grad is not None:
-                    _add_to(grads, parent, _fit(input_grad, parent))
+                if parent is None or input_grad is None:
+                    continue
+                input_grad = _fit(input_grad, parent)
+                so_far = grads.get(parent)  # the sum over the paths that reach the parent
+                grads[parent] = input_grad if so_far is None else so_far + input_grad
     if not retain_graph:
         for node in order if to_run is None else to_run:
             node.release()
     return reached
-
-
-def _add_to(grads: dict[Function, Any], node: Function, grad: Any) -> None:
-    """Sum ∂L/∂(node's output) over the paths that reach it: the first one sets it, the others add."""
-    so_far = grads.get(node)
-    grads[node] = grad if so_far is None else so_far + grad
 
 
 def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:

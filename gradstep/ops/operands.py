@@ -15,8 +15,12 @@ def promoted(op_name: str, *values: Any) -> list[Tensor]:
     ``float32 tensor * 2`` stays float32; ``int64 tensor * 2.5`` becomes float32;
     ``float32 tensor + float64 tensor`` becomes float64.
     """
-    numbers = [value for value in values if not isinstance(value, Tensor)]
-    tensor_dtypes = {value._array.dtype for value in values if isinstance(value, Tensor)}
+    numbers, tensor_dtypes = [], set()
+    for value in values:
+        if isinstance(value, Tensor):
+            tensor_dtypes.add(value._array.dtype)
+        else:
+            numbers.append(value)
     if not numbers and len(tensor_dtypes) == 1:
         return list(values)  # the common case: nothing to convert
     for value in numbers:
