@@ -138,7 +138,7 @@ def _check_no_overlap(target: "Tensor", operands: Sequence[Any], refused: str) -
         if not isinstance(operand, _tensor.Tensor):
             continue
         if operand is not target and not np.may_share_memory(target._array, operand._array):
-            continue  # their memory bounds don't even meet (the usual case): nothing to refuse, and a quick test
+            continue  # memory whose bounds don't meet (the usual case) can't overlap: no need for the layout checks
         overlap = memory_overlap(target, operand)
         if overlap == "partial" or refused == "any" and overlap == "full":
             raise RuntimeError(
