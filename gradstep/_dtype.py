@@ -57,7 +57,9 @@ default_float = float32
 
 def from_numpy_dtype(np_dtype: np.dtype, *, source: str = "array") -> dtype:
     """The gradstep dtype for a NumPy dtype; unsigned integers wider than 8 bits become int64."""
-    found = _BY_NUMPY.get(np.dtype(np_dtype))
+    found = _BY_NUMPY.get(np_dtype)  # a tensor's own dtype: found without converting it first
+    if found is None:
+        found = _BY_NUMPY.get(np.dtype(np_dtype))
     if found is not None:
         return found
     kind = np.dtype(np_dtype).kind

@@ -26,22 +26,23 @@ if TYPE_CHECKING:
 def topological_order(roots: Iterable[Function]) -> list[Function]:
     """Every node reachable from ``roots``, each after the nodes it takes input from.
 
-    An explicit stack instead of recursion, so a chain of 100,000 ops is no problem.
+    An explicit stack instead of recursion, so a chain of 100,000 ops is no problem. Nodes
+    are compared by identity (``Function`` defines no ``__eq__``), so the set holds them directly.
     """
     order: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()
     stack: list[tuple[Function, bool]] = [(node, False) for node in roots]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         for parent in node.next_nodes:
-            if parent is not None and id(parent) not in visited:
+            if parent is not None and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -54,21 +55,24 @@ def nodes_leading_to(order: list[Function], targets: set[Function]) -> set[Funct
     """
     leading: set[Function] = set()
     for node in order:  # inputs' nodes come first
-        if any(parent in targets or parent in leading for parent in node.next_nodes if parent is not None):
-            leading.add(node)
+        for parent in node.next_nodes:
+            if parent is not None and (parent in targets or parent in leading):
+                leading.add(node)
+                break
     return leading
 
 
 def _fit(grad: Any, node: Function) -> Any:
     """``grad`` summed to the shape and cast to the dtype of the node's output."""
     shape, dtype = node.output_meta
-    if isinstance(grad, _tensor.Tensor):
-        if grad._array.dtype != dtype:
-            grad = grad.to(_dtype.from_numpy_dtype(dtype))
-    else:
+    if type(grad) is not np.ndarray:  # a tensor (create_graph), or a NumPy scalar from a 0-d result
+        if isinstance(grad, _tensor.Tensor):
+            if grad._array.dtype != dtype:
+                grad = grad.to(_dtype.from_numpy_dtype(dtype))
+            return unbroadcast(grad, shape)
         grad = np.asarray(grad)
-        if grad.dtype != dtype:
-            grad = grad.astype(dtype)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return unbroadcast(grad, shape)
 
 
@@ -109,7 +113,8 @@ def run_backward(
                 if parent is None or input_grad is None:
                     continue
                 input_grad = _fit(input_grad, parent)
-                grads[parent] = grads[parent] + input_grad if parent in grads else input_grad
+                so_far = grads.get(parent)  # the sum over the paths that reach the parent
+                grads[parent] = input_grad if so_far is None else so_far + input_grad
     if not retain_graph:
         for node in order if to_run is None else to_run:
             node.release()
@@ -127,7 +132,10 @@ def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any], create
                     f"grad can be implicitly created only for scalar outputs; this output has shape "
                     f"{tuple(output.shape)}: pass a gradient of that shape, e.g. backward(gradient=torch.ones_like(out))"
                 )
-            given = np.ones_like(output._array)
+            # ∂output/∂output = 1, in an array of its own: nothing else holds it, so no copy is needed.
+            ones = np.ones(output._array.shape, dtype=output._array.dtype)
+            grads.append(_tensor.Tensor._wrap(ones) if create_graph else ones)
+            continue
         given_array = given._array if isinstance(given, _tensor.Tensor) else np.asarray(given)
         if given_array.shape != output._array.shape:
             raise RuntimeError(

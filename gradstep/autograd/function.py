@@ -30,6 +30,7 @@ returns can itself be differentiated: written once, with operators and the funct
 from __future__ import annotations
 
 import weakref
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,7 +88,7 @@ class Function:
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
         as_tensors = is_grad_enabled()
-        return tuple(_unpack(saved, self, as_tensors) for saved in self._saved)
+        return tuple([_unpack(saved, self, as_tensors) for saved in self._saved])
 
     def release(self) -> None:
         """Free what forward saved; a later backward through this node then raises."""
@@ -120,21 +121,23 @@ class Function:
     def apply(cls, *inputs: "Tensor", **options: Any) -> "Tensor":
         """Run the op on tensors; record it in the graph when an input requires grad."""
         fn = cls()
-        needs_input_grad = tuple(requires_grad(t) for t in inputs)
+        # map() rather than comprehensions, which Python 3.11 runs as functions of their own: an op
+        # on a tiny tensor takes microseconds, and this bookkeeping is a large share of them.
+        needs_input_grad = tuple(map(requires_grad, inputs))
         record = True in needs_input_grad and is_grad_enabled()
         fn.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
-        output = fn.forward(*[t._array for t in inputs], **options)
+        output = fn.forward(*map(_array_of, inputs), **options)
         result = _tensor.Tensor._wrap(output)
         if cls.is_view:
             from .views import track_view
 
             track_view(result, inputs[0], cls, options)
         if record:
-            fn.next_nodes = tuple(edge(t) for t in inputs)
+            fn.next_nodes = tuple(map(edge, inputs))
             fn.output_meta = (result._array.shape, result._array.dtype)
             result._grad_fn, result._requires_grad = fn, True
             if fn._saved:
-                fn._saved = tuple(_pin(array, inputs, result, output) for array in fn._saved)
+                fn._saved = tuple([_pin(array, inputs, result, output) for array in fn._saved])
         return result
 
     @classmethod
@@ -229,6 +232,10 @@ def _pin(array: Any, inputs: tuple["Tensor", ...], output: "Tensor", forward_res
     if array is output._array or array is forward_result:
         return SavedTensor(output, is_output=True)
     return array
+
+
+_array_of = attrgetter("_array")
+"""``_array_of(tensor)`` is ``tensor._array``, the NumPy array behind it."""
 
 
 def requires_grad(tensor: "Tensor") -> bool:

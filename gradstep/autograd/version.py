@@ -18,10 +18,9 @@ from __future__ import annotations
 class VersionCounter:
     """A count of the in-place changes to one block of memory."""
 
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = 0
+    value = 0
+    """Read from the class until the first change: a counter is made for every tensor, and so
+    making one runs no Python code (no ``__init__``)."""
 
     def bump(self) -> None:
         self.value += 1

@@ -15,17 +15,27 @@ def promoted(op_name: str, *values: Any) -> list[Tensor]:
     ``float32 tensor * 2`` stays float32; ``int64 tensor * 2.5`` becomes float32;
     ``float32 tensor + float64 tensor`` becomes float64.
     """
-    first = values[0]
-    if isinstance(first, Tensor) and all(
-        isinstance(v, Tensor) and v._array.dtype == first._array.dtype for v in values[1:]
-    ):
-        return list(values)  # the common case: nothing to convert
+    numbers, tensor_dtypes = [], set()
     for value in values:
+        if isinstance(value, Tensor):
+            tensor_dtypes.add(value._array.dtype)
+        else:
+            numbers.append(value)
+    if not numbers and len(tensor_dtypes) == 1:
+        return list(values)  # the common case: nothing to convert
+    for value in numbers:
         if not _is_operand(value):
             raise TypeError(
                 f"{op_name}(): expected a Tensor or a number, got {type(value).__name__}"
                 + (" (convert it with gradstep.from_numpy)" if isinstance(value, np.ndarray) else "")
             )
+    if len(tensor_dtypes) == 1 and (shared := next(iter(tensor_dtypes))).kind == "f":
+        # Float tensors of one dtype with numbers (``2 * w``): the result has the tensors' dtype,
+        # whatever the numbers, since a number only changes it when it is of a higher category
+        # (see ``_dtype.result_type``) and floating point is the highest. Deciding it here skips
+        # the general rules, which cost more than the op itself on a small tensor.
+        return [value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, dtype=shared))
+                for value in values]
     target = _dtype.result_type(*values)
     return [as_dtype(value, target) for value in values]
 
@@ -34,7 +44,7 @@ def broadcast_together(op_name: str, *values: Any) -> list[Tensor]:
     """The ``promoted`` operands of an elementwise op, checked to broadcast to one shape."""
     tensors = promoted(op_name, *values)
     shapes = [t._array.shape for t in tensors]
-    if len({shape for shape in shapes if shape != ()}) <= 1:
+    if len(set(shapes) - {()}) <= 1:
         return tensors  # equal shapes, or numbers: nothing to check
     try:
         np.broadcast_shapes(*shapes)

@@ -130,4 +130,6 @@ def walk(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _rounded(values: np.ndarray) -> list[float | None]:
     """Numbers to 6 significant digits, enough to draw; ``None`` for those that are not finite (JSON has no NaN)."""
-    return [float(f"{value:.6g}") if np.isfinite(value) else None for value in np.asarray(values, dtype=np.float64)]
+    values = np.asarray(values, dtype=np.float64)
+    return [float(f"{value:.6g}") if finite else None
+            for value, finite in zip(values.tolist(), np.isfinite(values).tolist())]
