@@ -103,7 +103,10 @@ def _listen(port: int) -> socket.socket:
     Listening already, before the server starts, means that a browser opened
     at once has its connection queued rather than refused.
     """
-    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+    # connections accepted from a socket that says it is TCP. With it on, the body of an answer,
+    # written after its headers, waited for the browser to acknowledge them: 40 ms more a request.
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((HOST, port))
