@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .. import creation, ops
+import numpy as np
+
+from .. import creation
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from .optimizer import Optimizer
@@ -57,18 +59,25 @@ class Adam(Optimizer):
 
     @no_grad()
     def step(self) -> None:
+        # The update works on the NumPy arrays, in place, as SGD's does (see there): no graph is
+        # recorded, each line is one or two ufunc passes, and the version counters go up as
+        # PyTorch's in-place ops make them (once per op on each tensor).
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay = group["weight_decay"]
             for w in group["params"]:
                 if w.grad is None:
                     continue
-                g = -w.grad if group["maximize"] else w.grad
+                if not w._array.flags.writeable:  # an expanded tensor: add_ raises PyTorch's error
+                    w.add_(w.grad)
+                weight = w._array
+                g = -w.grad._array if group["maximize"] else w.grad._array
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        w.mul_(1 - lr * weight_decay)
+                        weight *= 1 - lr * weight_decay  # w ← w·(1 − ηλ)  (AdamW)
+                        w._version_counter.bump()
                     else:
-                        g = g + weight_decay * w
+                        g = g + weight_decay * weight  # g ← g + λ·w
                 state = self.state.setdefault(w, {})
                 if not state:
                     state["step"] = 0
@@ -77,16 +86,27 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = creation.zeros_like(w)
                 state["step"] += 1
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m.add_((g - m) * (1 - beta1))  # m ← β₁m + (1−β₁)g, written as PyTorch's lerp
-                v.mul_(beta2).add_(g * g, alpha=1 - beta2)
+                m, v = state["exp_avg"]._array, state["exp_avg_sq"]._array
+                m += (g - m) * (1 - beta1)  # m ← β₁m + (1−β₁)g, written as PyTorch's lerp
+                v *= beta2  # v ← β₂v + (1−β₂)g²
+                v += (g * g) * (1 - beta2)
+                _bump(state["exp_avg"], 1)
+                _bump(state["exp_avg_sq"], 2)
                 if group["amsgrad"]:
-                    state["max_exp_avg_sq"].copy_(ops.maximum(state["max_exp_avg_sq"], v))
-                    v = state["max_exp_avg_sq"]
+                    np.maximum(state["max_exp_avg_sq"]._array, v, out=state["max_exp_avg_sq"]._array)
+                    _bump(state["max_exp_avg_sq"], 1)
+                    v = state["max_exp_avg_sq"]._array
                 bias_correction1 = 1 - beta1 ** state["step"]
                 bias_correction2 = 1 - beta2 ** state["step"]
-                denom = v.sqrt() / bias_correction2**0.5 + eps
-                w.sub_(m / denom, alpha=lr / bias_correction1)
+                denom = np.sqrt(v) / bias_correction2**0.5 + eps  # √v̂ + ε
+                weight -= (m / denom) * (lr / bias_correction1)  # w ← w − η·m̂ / (√v̂ + ε)
+                w._version_counter.bump()
+
+
+def _bump(tensor: Tensor, times: int) -> None:
+    """Count ``times`` in-place changes of ``tensor``, as PyTorch's in-place ops on it would."""
+    for _ in range(times):
+        tensor._version_counter.bump()
 
 
 class AdamW(Adam):
