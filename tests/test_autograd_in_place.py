@@ -105,6 +105,19 @@ def test_a_batch_normalised_in_place_after_the_forward_pass_is_refused():
     same_in_both(scenario, "modified by an inplace operation")
 
 
+@pytest.mark.parametrize("pooling", ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"])
+def test_changing_a_pooled_input_in_place_is_refused(pooling):
+    def scenario(lib):
+        x = lib.ones(1, 1, 4, 4, requires_grad=True)
+        h = x * 2
+        y = getattr(lib.nn.functional, pooling)(h, 2)
+        h.add_(1)
+        y.sum().backward()
+        return x.grad
+
+    same_in_both(scenario, "modified by an inplace operation")
+
+
 def test_changing_an_output_that_an_op_saved_is_refused():
     def scenario(lib):
         w = lib.tensor([1.0, -2.0], requires_grad=True)

@@ -123,13 +123,15 @@ class AvgPool(Function):
 
     def forward(self, x: np.ndarray, window: Window, divisor: np.ndarray) -> np.ndarray:
         self.window, self.input_shape = window, x.shape
-        self.save_for_backward(divisor)  # a constant
+        # x is kept although the gradient doesn't read it, as PyTorch keeps it: changing it in place
+        # before backward is then refused in both. The divisor is a constant.
+        self.save_for_backward(x, divisor)
         planes = x.reshape(-1, 1, *x.shape[2:])  # every channel of every image on its own
         sums = unfold_columns(planes, window).sum(axis=0)  # (N·C, L): the taps added up
         return (sums / divisor.reshape(-1)).reshape(*x.shape[:2], *divisor.shape)
 
     def backward(self, grad: Any) -> Any:
-        (divisor,) = self.saved_tensors
+        _, divisor = self.saved_tensors
         per_window = divisor.reshape(-1)  # (L,)
         shares = grad.reshape(1, -1, per_window.shape[0]) / per_window  # (1, N·C, L)
         every_tap = backward_math.broadcast_to(shares, (math.prod(self.window.kernel), *shares.shape[1:]))
@@ -145,9 +147,11 @@ class AdaptiveAvgPool(Function):
 
     def forward(self, x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         self.rows, self.columns = rows, columns
+        self.save_for_backward(x)  # unread by the gradient, but kept as PyTorch keeps it (see AvgPool)
         return average_windows(x, rows, columns)
 
     def backward(self, grad: Any) -> Any:
+        _ = self.saved_tensors  # unpacked only for its check: x must not have changed in place since
         return AdaptiveAvgPool.run(grad, rows=self.rows.T, columns=self.columns.T)
 
 
