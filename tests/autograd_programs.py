@@ -77,6 +77,7 @@ import torch
 from hypothesis import strategies as st
 
 import gradstep
+from gradstep.autograd.in_place import _is_dense  # whether an array fills its memory without gaps
 
 # Small tensors: a second PyTorch thread only waits for the first.
 torch.set_num_threads(1)
@@ -445,16 +446,6 @@ def _pick(draw: Any, names: list[str]) -> str:
 
 def _is_variable(operand: str) -> bool:
     return VARIABLE.fullmatch(operand) is not None
-
-
-def _is_dense(array: np.ndarray) -> bool:
-    """Its elements fill one block of memory without gaps or repeats (in some order of its dims)."""
-    expected = array.itemsize
-    for stride, size in sorted((stride, size) for stride, size in zip(array.strides, array.shape) if size != 1):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
 
 
 def _aliasing_is_unclear(a: torch.Tensor, b: torch.Tensor) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 from .. import creation
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_in_place_changes, writable_array
 
 
 class Adam(Optimizer):
@@ -68,14 +68,12 @@ class Adam(Optimizer):
             for w in group["params"]:
                 if w.grad is None:
                     continue
-                if not w._array.flags.writeable:  # an expanded tensor: add_ raises PyTorch's error
-                    w.add_(w.grad)
-                weight = w._array
+                weight = writable_array(w)
                 g = -w.grad._array if group["maximize"] else w.grad._array
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         weight *= 1 - lr * weight_decay  # w ← w·(1 − ηλ)  (AdamW)
-                        w._version_counter.bump()
+                        count_in_place_changes(w)
                     else:
                         g = g + weight_decay * weight  # g ← g + λ·w
                 state = self.state.setdefault(w, {})
@@ -90,23 +88,18 @@ class Adam(Optimizer):
                 m += (g - m) * (1 - beta1)  # m ← β₁m + (1−β₁)g, written as PyTorch's lerp
                 v *= beta2  # v ← β₂v + (1−β₂)g²
                 v += (g * g) * (1 - beta2)
-                _bump(state["exp_avg"], 1)
-                _bump(state["exp_avg_sq"], 2)
+                count_in_place_changes(state["exp_avg"])
+                count_in_place_changes(state["exp_avg_sq"], 2)
                 if group["amsgrad"]:
                     np.maximum(state["max_exp_avg_sq"]._array, v, out=state["max_exp_avg_sq"]._array)
-                    _bump(state["max_exp_avg_sq"], 1)
+                    count_in_place_changes(state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]._array
                 bias_correction1 = 1 - beta1 ** state["step"]
                 bias_correction2 = 1 - beta2 ** state["step"]
                 denom = np.sqrt(v) / bias_correction2**0.5 + eps  # √v̂ + ε
                 weight -= (m / denom) * (lr / bias_correction1)  # w ← w − η·m̂ / (√v̂ + ε)
-                w._version_counter.bump()
+                count_in_place_changes(w)
 
-
-def _bump(tensor: Tensor, times: int) -> None:
-    """Count ``times`` in-place changes of ``tensor``, as PyTorch's in-place ops on it would."""
-    for _ in range(times):
-        tensor._version_counter.bump()
 
 
 class AdamW(Adam):

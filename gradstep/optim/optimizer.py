@@ -101,3 +101,24 @@ def _as_state_value(value: Any, param: Tensor) -> Any:
     if isinstance(value, np.ndarray) and value.ndim > 0:
         return Tensor._wrap(value.astype(param._array.dtype, copy=True))
     return value
+
+
+def writable_array(w: Tensor) -> np.ndarray:
+    """The array of the parameter ``w``, for a step that updates it in place.
+
+    An expanded tensor's elements share memory: writing to it is refused with PyTorch's error,
+    which ``add_`` raises.
+    """
+    if not w._array.flags.writeable:
+        w.add_(w.grad)
+    return w._array
+
+
+def count_in_place_changes(tensor: Tensor, times: int = 1) -> None:
+    """Bump ``tensor``'s version ``times``, as that many of PyTorch's in-place ops on it would.
+
+    A step that writes the arrays directly still counts: a graph that saved a weight before
+    the step then refuses to backward through it, as in PyTorch.
+    """
+    for _ in range(times):
+        tensor._version_counter.bump()

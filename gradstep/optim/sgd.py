@@ -7,7 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, count_in_place_changes, writable_array
 
 
 class SGD(Optimizer):
@@ -68,7 +68,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         # The update works on the NumPy arrays, in place (``out=``, ``*=``, ``+=``): no graph is
         # ever recorded here, so of the checks a tensor's in-place op makes only one has something
-        # to guard (the first line of the loop), and each line below is one or two ufunc passes.
+        # to guard (``writable_array``), and each line below is one or two ufunc passes.
         # The version counters still go up, as an in-place op's would: a graph that saved a
         # weight before the step then refuses to backward through it, as in PyTorch.
         for group in self.param_groups:
@@ -77,9 +77,7 @@ class SGD(Optimizer):
             for w in group["params"]:
                 if w.grad is None:
                     continue
-                if not w._array.flags.writeable:  # an expanded tensor: add_ raises PyTorch's error
-                    w.add_(w.grad)
-                weight = w._array
+                weight = writable_array(w)
                 g = -w.grad._array if group["maximize"] else w.grad._array
                 if weight_decay != 0:
                     g = g + weight_decay * weight  # g ← g + λ·w
@@ -93,8 +91,7 @@ class SGD(Optimizer):
                         v = buffer._array
                         v *= momentum  # v ← γ·v + (1 − τ)·g
                         np.add(v, g if dampening == 0 else (1 - dampening) * g, out=v)
-                        buffer._version_counter.bump()  # twice, as after PyTorch's mul_ and add_
-                        buffer._version_counter.bump()
+                        count_in_place_changes(buffer, 2)  # as PyTorch's mul_ and add_ do
                     g = g + momentum * v if nesterov else v  # g ← g + γ·v (Nesterov) or g ← v
                 weight += g * -lr  # w ← w − η·g
-                w._version_counter.bump()
+                count_in_place_changes(w)

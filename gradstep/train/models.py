@@ -79,6 +79,14 @@ MODELS: dict[str, Callable[[ModuleType, tuple[int, ...]], Any]] = {
 """``--model`` names and the builder each one calls."""
 
 
+def first_layer_weight(model: Any) -> Any:
+    """The weight of the model's first layer: the first parameter with two dims or more (biases have one).
+
+    (units, 784) for the MLP's first ``Linear``, (kernels, input channels, h, w) for a convolution.
+    """
+    return next(parameter for parameter in model.parameters() if parameter.ndim >= 2)
+
+
 def first_layer_images(model: Any, count: int = 16) -> np.ndarray:
     """The first layer's weights of up to ``count`` units, each as the picture it responds to, shape (k, h, w).
 
@@ -93,8 +101,7 @@ def first_layer_images(model: Any, count: int = 16) -> np.ndarray:
         >>> first_layer_images(build_small_cnn(gradstep), count=32).shape  # the 32 kernels of 3×3
         (32, 3, 3)
     """
-    weight = next(parameter for parameter in model.parameters() if parameter.ndim >= 2)
-    values = np.asarray(weight.detach().cpu().numpy())[:count]
+    values = np.asarray(first_layer_weight(model).detach().cpu().numpy())[:count]
     if values.ndim == 4:  # convolution: (units, input channels, height, width)
         return values[:, 0]
     return values.reshape(len(values), IMAGE_SIDE, IMAGE_SIDE)

@@ -37,7 +37,7 @@ from gradstep.train.lesson import (
     make_train_loader, split_training_images,
 )
 from gradstep.train.loop import fit
-from gradstep.train.models import first_layer_images
+from gradstep.train.models import first_layer_images, first_layer_weight
 from gradstep.train.weights import load_weights
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -225,7 +225,7 @@ def _draw_first_layer(model: Any, images: np.ndarray, names: list[str], folder: 
 
     tr = translator(lang)
     units = first_layer_images(model, count=FIRST_LAYER_UNITS)
-    first_weight = next(parameter for parameter in model.parameters() if parameter.ndim >= 2)
+    first_weight = first_layer_weight(model)
     if first_weight.ndim == 2:  # an MLP: each unit weighs every pixel of the image
         plot_filters(units, tr("The MLP's first layer: {count} of its {units} units, one 28×28 weight image each",
                                count=len(units), units=len(first_weight)), folder / "first_layer.png")
