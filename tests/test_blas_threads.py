@@ -1,13 +1,15 @@
-"""The BLAS thread policy: one thread for small products, the BLAS's own count for large ones."""
+"""The BLAS thread policy: one thread for small products, the free cores for large ones."""
+import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 import gradstep
-from gradstep.ops.blas_threads import SMALL_PRODUCT, blas_threads
+from gradstep.ops.blas_threads import CHECK_EVERY, SMALL_PRODUCT, blas_threads, by_size_alone
 
 
 def test_a_small_product_runs_on_one_thread_and_a_large_one_gets_the_threads_back():
@@ -35,3 +37,27 @@ def test_the_environment_variable_fixes_the_count(setting, expected):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={"GRADSTEP_BLAS_THREADS": setting, "OPENBLAS_NUM_THREADS": "2", "PATH": ""})
     assert expected in result.stdout + result.stderr
+
+
+_SPIN = "import os, sys\nparent = int(sys.argv[1])\nwhile os.getppid() == parent:\n    pass\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat") or (os.cpu_count() or 1) < 2, reason="needs /proc/stat and 2 cores")
+def test_a_large_product_leaves_the_cores_that_other_programs_keep_busy():
+    side = int(np.ceil(SMALL_PRODUCT ** (1 / 3))) + 1
+    a = gradstep.ones(side, side)
+    cores = os.cpu_count()
+    spinners = [subprocess.Popen([sys.executable, "-c", _SPIN, str(os.getpid())]) for _ in range(cores - 1)]
+    try:
+        with threadpool_limits(cores):
+            a @ a
+            time.sleep(3 * CHECK_EVERY)  # one look at the load covers the spinners alone
+            a @ a
+            assert blas_threads() == 1
+            with by_size_alone():  # the shape alone decides: every thread
+                a @ a
+                assert blas_threads() == cores
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

@@ -267,6 +267,8 @@ class LogisticRegressionLoss(Surface):
 
     def loss(self, w: Tensor) -> Tensor:
         logits = w @ gradstep.from_numpy(self.inputs.T)  # (..., samples)
-        targets = gradstep.from_numpy(np.broadcast_to(self.labels, tuple(logits.shape)).copy())
+        targets = gradstep.from_numpy(self.labels)
+        if targets.shape != logits.shape:  # many points at once: the labels again for each
+            targets = gradstep.from_numpy(np.broadcast_to(self.labels, tuple(logits.shape)).copy())
         per_sample = gradstep.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none")
         return per_sample.mean(dim=-1)

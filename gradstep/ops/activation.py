@@ -28,7 +28,8 @@ class ReLU(Function):
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) = 1/(1+e⁻ˣ) = eˣ/(1+eˣ); written with e^-|x|, it never overflows."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    sigma_of_abs = 1 / (1 + e)  # σ(|x|); for x < 0, σ(x) = e^-|x| · σ(|x|)
+    return np.where(x >= 0, sigma_of_abs, e * sigma_of_abs)
 
 
 class Sigmoid(Function):

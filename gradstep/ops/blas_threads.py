@@ -1,12 +1,23 @@
-"""How many threads NumPy's BLAS may use for a matrix product: one for small ones, all for large ones.
+"""How many threads NumPy's BLAS may use for a matrix product: one for small ones, the free cores for large ones.
 
-NumPy's BLAS (OpenBLAS) splits every product across all the threads it was started with.
-For the products of a small network (128 × 784 by 784 × 128) a second thread gains little
-on an idle machine, and when another program holds a core — a browser, an IDE, a notebook
-kernel — the threads wait on each other and a training step gets ten times slower. So a
-product below ``SMALL_PRODUCT`` multiply-adds runs on one thread, and a larger one, where
-splitting pays off, on as many threads as the BLAS had before (all cores, unless
-``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` set fewer).
+NumPy's BLAS (OpenBLAS) splits every product across all the threads it was started with,
+and its threads spin while they wait for each other. For the products of a small network
+(128 × 784 by 784 × 128) a second thread gains little, and when another program holds a
+core — a browser, an IDE, a notebook kernel — the threads wait on each other and a training
+step gets many times slower. So:
+
+* a product below ``SMALL_PRODUCT`` multiply-adds runs on one thread;
+* a larger one, where splitting pays off, runs on as many threads as there are cores that
+  other programs left free lately (``BusyCores``, read from ``/proc/stat`` at most every
+  ``CHECK_EVERY`` seconds), and never on more than the BLAS had before (all cores, unless
+  ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` set fewer). Where ``/proc/stat`` is
+  missing (macOS, Windows), every core counts as free.
+
+A product's last bits can depend on its thread count, so the count of a large product that
+follows the load makes two runs differ slightly. ``by_size_alone()`` turns the load check
+off for a block, so that each product's thread count depends on its shape only: ``gradstep
+train`` trains inside it, which is what lets a resumed run match an uninterrupted one bit
+for bit.
 
 ``GRADSTEP_BLAS_THREADS=N`` in the environment uses exactly N threads for every product
 instead; ``GRADSTEP_BLAS_THREADS=auto`` (the default) is the policy above.
@@ -17,19 +28,77 @@ instead; ``GRADSTEP_BLAS_THREADS=auto`` (the default) is the policy above.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from collections.abc import Iterator
 from typing import Any
 
-SMALL_PRODUCT = 1 << 26
-"""Products of fewer multiply-adds than this (about 67 million, e.g. 512 × 512 × 256) use one thread."""
+SMALL_PRODUCT = 1 << 24
+"""Products of fewer multiply-adds than this (about 17 million, e.g. 128 × 512 × 256) use one thread."""
+
+CHECK_EVERY = 0.25
+"""Seconds between two looks at how busy the other programs keep the cores."""
+
+
+class BusyCores:
+    """How many cores the other programs on this machine kept busy lately.
+
+    ``/proc/stat`` counts the time every core spent busy since boot; this process's own
+    processor time (``os.times``, all its threads, spinning BLAS threads included) is taken
+    out, and what is left over the time between two looks is the other programs' load, in
+    cores. ``None`` where ``/proc/stat`` cannot be read.
+
+    >>> watch = BusyCores()
+    >>> watch.now() is None or watch.now() >= 0
+    True
+    """
+
+    def __init__(self) -> None:
+        self.previous = self._reading()
+        self.cores_busy: float | None = None if self.previous is None else 0.0
+
+    def now(self) -> float | None:
+        """The other programs' load in cores, over the time since the last look (at least ``CHECK_EVERY``).
+
+        After a long pause the first look only starts a new measure: the answer is the last one.
+        """
+        if self.previous is None:
+            return None
+        looked_at, busy, own = self.previous
+        if time.monotonic() - looked_at >= CHECK_EVERY:
+            reading = self._reading()
+            if reading is not None:
+                elapsed = reading[0] - looked_at
+                if elapsed < 4 * CHECK_EVERY:  # a longer time would blur what the load is now
+                    self.cores_busy = max(0.0, (reading[1] - busy - (reading[2] - own)) / elapsed)
+                self.previous = reading
+        return self.cores_busy
+
+    @staticmethod
+    def _reading() -> tuple[float, float, float] | None:
+        """(now, seconds all cores were busy since boot, seconds this process was busy)."""
+        try:
+            with open("/proc/stat", "rb") as stat:
+                ticks = [int(field) for field in stat.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are busy
+        busy_ticks = sum(ticks) - ticks[3] - ticks[4]
+        own = os.times()
+        return time.monotonic(), busy_ticks / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
 
 _blas: Any = None  # threadpoolctl's handle on NumPy's BLAS, found on first use (False: none found)
 _fixed: int | None = None  # GRADSTEP_BLAS_THREADS, when it names a number
-_lowered_from: int | None = None  # the thread count before a small product lowered it to one
+_most = 1  # the count the BLAS had before gradstep changed it: never use more
+_last_set: int | None = None  # the count gradstep set last; any other count was set from outside
+_busy_cores: BusyCores | None = None  # None while the load is not looked at (by_size_alone)
+_cores = 1
 
 
 def _find_blas() -> None:
-    global _blas, _fixed
+    global _blas, _fixed, _most, _busy_cores, _cores
     setting = os.environ.get("GRADSTEP_BLAS_THREADS", "auto").strip().lower()
     if setting != "auto":
         try:
@@ -42,22 +111,54 @@ def _find_blas() -> None:
     _blas = controllers[0] if controllers else False
     if _blas and _fixed:
         _blas.set_num_threads(_fixed)
+    elif _blas:
+        _most = _blas.num_threads
+        _cores = os.cpu_count() or 1
+        _busy_cores = BusyCores()
+
+
+def _threads_for_a_large_product() -> int:
+    busy = _busy_cores.now() if _busy_cores is not None else None
+    if busy is None:
+        return _most
+    # A core kept busy a quarter of the time already stalls a spinning thread often: count it as taken.
+    taken = int(busy + 0.75)
+    return max(1, min(_most, _cores - taken))
 
 
 def use_threads_for(multiply_adds: int) -> None:
     """Set the BLAS thread count for a product of ``multiply_adds`` (m·k·n) about to be computed."""
-    global _lowered_from
+    global _most, _last_set
     if _blas is None:
         _find_blas()
     if not _blas or _fixed:
         return
     threads = _blas.num_threads
-    if multiply_adds < SMALL_PRODUCT:
-        if threads > 1:
-            _lowered_from = threads
-            _blas.set_num_threads(1)
-    elif threads == 1 and _lowered_from:
-        _blas.set_num_threads(_lowered_from)
+    if threads != _last_set:  # set from outside (threadpoolctl, OPENBLAS_NUM_THREADS): the new ceiling
+        _most = threads
+    wanted = 1 if multiply_adds < SMALL_PRODUCT else _threads_for_a_large_product()
+    if wanted != threads:
+        _blas.set_num_threads(wanted)
+    _last_set = wanted
+
+
+@contextlib.contextmanager
+def by_size_alone() -> Iterator[None]:
+    """Within the block, a product's thread count depends on its size only, not on the machine's load.
+
+    Results are then the same from run to run whatever else the machine does.
+
+    >>> with by_size_alone():
+    ...     use_threads_for(10 * 10 * 10)
+    """
+    global _busy_cores
+    if _blas is None:
+        _find_blas()
+    watching, _busy_cores = _busy_cores, None
+    try:
+        yield
+    finally:
+        _busy_cores = watching
 
 
 def blas_threads() -> int:

@@ -136,16 +136,21 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
-        log_weight = np.ones((), logits.dtype) if pos_weight is None else 1 + (pos_weight - 1) * target
         softplus_of_minus_x = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)
         self.save_for_backward(logits, target, None if pos_weight is None else pos_weight - 1)
-        return (1 - target) * logits + log_weight * softplus_of_minus_x
+        if pos_weight is None:  # w = 1
+            return (1 - target) * logits + softplus_of_minus_x
+        return (1 - target) * logits + (1 + (pos_weight - 1) * target) * softplus_of_minus_x
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         x, y, pos_weight_minus_1 = self.saved_tensors
         # w again from y (not saved from the forward pass): a second derivative needs its history
-        log_weight = 1 if pos_weight_minus_1 is None else 1 + pos_weight_minus_1 * y
-        grad_x = grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1)) if self.needs_input_grad[0] else None
+        grad_x = None
+        if self.needs_input_grad[0] and pos_weight_minus_1 is None:
+            grad_x = grad * (backward_math.sigmoid(x) - y)
+        elif self.needs_input_grad[0]:
+            log_weight = 1 + pos_weight_minus_1 * y
+            grad_x = grad * ((1 - y) + log_weight * (backward_math.sigmoid(x) - 1))
         grad_y = None
         if self.needs_input_grad[1]:
             grad_y = -grad * x

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.ops.blas_threads import by_size_alone
 from gradstep.serialization import CheckpointError
 from gradstep.train.checkpoint import (
     EpochTotals, TrainingCheckpoint, check_optimizer_state, check_scheduler_state, check_state_dict,
@@ -156,8 +157,10 @@ def fit(
         saved_at = (epochs_done, totals.batches)
 
     # Weights that blow up make NumPy warn about overflow on every op on the way to a NaN
-    # loss; the divergence check reports it once, with what to do about it.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    # loss; the divergence check reports it once, with what to do about it. The BLAS thread
+    # count of each product must not follow the machine's load: a product's last bits can
+    # depend on it, and a resumed run must match an uninterrupted one bit for bit.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), by_size_alone():
         try:
             for epoch in range(epochs_done + 1, epochs + 1):
                 if hasattr(sampler, "set_epoch"):
