@@ -20,6 +20,7 @@ from playground_helpers import (  # noqa: E402
 torch = pytest.importorskip("torch")
 chromium_or_skip()  # at collection: a missing Chromium is one skip line (or a CI failure), not one per test
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -41,7 +42,9 @@ def browser():
 
 
 def wait_for(browser, condition, seconds=SECONDS):
-    return WebDriverWait(browser, seconds, poll_frequency=0.1).until(lambda driver: condition())
+    # A page that redraws may replace an element between finding it and reading it: look again.
+    return WebDriverWait(browser, seconds, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda driver: condition())
 
 
 def open_page(browser, address, page):
@@ -186,21 +189,22 @@ def test_a_training_run_draws_its_loss_and_weights_and_stops(browser, address, t
     open_page(browser, address, "train")
     wait_for(browser, lambda: browser.find_element(By.ID, "lr").get_attribute("value") == "0.15")
     type_into(browser, "train_size", "2000")
-    type_into(browser, "epochs", "30")
+    type_into(browser, "epochs", "50")
     browser.find_element(By.ID, "start").click()
     wait_for(browser, lambda: int(browser.find_element(By.ID, "loss-chart").get_attribute("data-points")) >= 16)
-    wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#weights canvas")) == 16)
-    wait_for(browser, lambda: int(browser.find_element(By.ID, "weights").get_attribute("data-updates")) >= 2)
-    # Three epochs (of 16 batches each) give the validation curve and the confusion matrix something to show.
-    accuracy_chart = browser.find_element(By.ID, "accuracy-chart")
-    wait_for(browser, lambda: accuracy_chart.get_attribute("data-validation-points") == "3")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#confusion td")) == 100
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#examples .right, #examples .wrong")) == 24
     assert browser.find_element(By.CSS_SELECTOR, "body").get_attribute("data-run-state") == "training"
     assert text(browser, "status").startswith("Training: epoch")
-    save_full_page(browser, tmp_path / "train.png", readme_name="train.png")
+    wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#weights canvas")) == 16)
+    wait_for(browser, lambda: int(browser.find_element(By.ID, "weights").get_attribute("data-updates")) >= 2)
+    # Three epochs (of 16 batches each) give the validation curve and the confusion matrix something
+    # to show. A whole run of 2,000 images takes only seconds: stop it at once, then look.
+    accuracy_chart = browser.find_element(By.ID, "accuracy-chart")
+    wait_for(browser, lambda: int(accuracy_chart.get_attribute("data-validation-points")) >= 3)
     browser.find_element(By.ID, "stop").click()
     wait_for(browser, lambda: re.fullmatch(r"Stopped at step \d+\.", text(browser, "status")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#confusion td")) == 100
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#examples .right, #examples .wrong")) == 24
+    save_full_page(browser, tmp_path / "train.png", readme_name="train.png")
     assert browser.find_element(By.CSS_SELECTOR, "body").get_attribute("data-run-state") == "stopped"
     assert browser.find_element(By.ID, "start").is_enabled()
     assert len(browser.find_elements(By.CSS_SELECTOR, "#runs li")) == 1

@@ -101,9 +101,10 @@ def _class_indices(target: Tensor, function: str) -> np.ndarray:
     return target._array
 
 
-def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int | None) -> None:
+def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int | None) -> bool:
+    """Raise if a label is neither a class nor ``ignore_index``; True when every label is a class."""
     if labels.size == 0 or (labels.min() >= 0 and labels.max() < num_classes):
-        return  # the common case, checked with two quick reductions
+        return True  # the common case, checked with two quick reductions
     counted = labels if ignore_index is None else labels[labels != ignore_index]
     bad = counted[(counted < 0) | (counted >= num_classes)]
     if bad.size:
@@ -112,6 +113,7 @@ def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int |
             f"Target {int(bad[0])} is out of bounds: there are {num_classes} classes (0 to {num_classes - 1}); "
             f"found at position {position} of the target"
         )
+    return False
 
 
 def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tensor, tuple[int, ...]]:
@@ -136,14 +138,21 @@ def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tens
 
 def _nll_coefficients(
     labels: np.ndarray, scores_shape: tuple[int, ...], dtype: np.dtype, weight: Tensor | None, ignore_index: int,
-    label_smoothing: float, reduction: str,
+    label_smoothing: float, reduction: str, all_classes: bool,
 ) -> tuple[Coefficients, np.ndarray]:
     """The coefficients a of Lᵢ = −Σⱼ aᵢⱼ log pᵢⱼ, and the total weight Σᵢ w_yᵢ of the samples counted.
 
     The coefficients come in the scores' layout. ``labels`` holds one class per sample, flat; the scores are (N, C) or (N, C, d1, …).
-    A 'mean' is PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients.
+    A 'mean' is PyTorch's weighted mean Σᵢ Lᵢ / Σᵢ w_yᵢ, folded into the coefficients. ``all_classes``:
+    every label is a class (none is out of range, such as the default ``ignore_index`` −100).
     """
     num_classes, samples_shape = scores_shape[1], (scores_shape[0], *scores_shape[2:])
+    if all_classes and weight is None and not label_smoothing and not 0 <= ignore_index < num_classes:
+        # The lesson's case, every sample counted with weight 1: one coefficient for all of them,
+        # 1/N for a mean (the same number the general rule below gives each sample).
+        total_weight = dtype.type(labels.size)
+        share = np.ones((), dtype) / total_weight if reduction == "mean" and labels.size else np.ones((), dtype)
+        return TargetCoefficients(labels.reshape(samples_shape), share), total_weight
     counted = labels != ignore_index
     safe_labels = np.where(counted, labels, 0)
     class_weight = np.ones(num_classes, dtype=dtype) if weight is None else weight._array.astype(dtype)
@@ -180,9 +189,9 @@ def _weighted_nll(
     num_classes = scores.shape[1]
     if weight is not None and tuple(weight.shape) != (num_classes,):
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
-    _check_class_range(labels, num_classes, ignore_index)
+    all_classes = _check_class_range(labels, num_classes, ignore_index)
     coefficients, total_weight = _nll_coefficients(
-        labels, tuple(scores.shape), scores._array.dtype, weight, ignore_index, label_smoothing, reduction)
+        labels, tuple(scores.shape), scores._array.dtype, weight, ignore_index, label_smoothing, reduction, all_classes)
     if reduction == "none":
         return NLLLoss.apply(scores, coefficients=coefficients, reduce=False).reshape(batch_shape)
     loss = NLLLoss.apply(scores, coefficients=coefficients, reduce=True)

@@ -54,7 +54,8 @@ class TargetCoefficients:
     """One-hot coefficients kept by index: aᵢⱼ = wᵢ where j = yᵢ, and 0 elsewhere.
 
     A sample i is a row of the scores (N, C), or one position of a row of maps (N, C, d1, …);
-    ``labels`` and ``weights`` have the samples' shape, (N,) or (N, d1, …). The forward gathers
+    ``labels`` has the samples' shape, (N,) or (N, d1, …); ``weights`` too, or it is one number
+    for every sample (a 0-d array). The forward gathers
     each sample's log-probability at its target, log p[i, yᵢ]; the backward places each
     sample's gradient at its target class (``IndexScatter``, which is recorded in the graph when
     backward runs on tensors). No array of mostly zeros is built or read.
