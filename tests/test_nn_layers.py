@@ -173,6 +173,13 @@ def test_flatten_turns_images_into_rows():
     assert nn.Flatten()(gradstep.zeros(32, 1, 28, 28)).shape == (32, 784)
 
 
+def test_flatten_refuses_a_start_after_its_end_as_pytorch_does():
+    with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
+        torch.flatten(torch.zeros(2, 3, 4), 2, 1)
+    with pytest.raises(RuntimeError, match=r"start_dim \(2\) cannot come after end_dim \(1\)"):
+        gradstep.flatten(gradstep.zeros(2, 3, 4), 2, 1)
+
+
 ACTIVATIONS = {
     "relu": lambda engine: engine.nn.ReLU(),
     "sigmoid": lambda engine: engine.nn.Sigmoid(),

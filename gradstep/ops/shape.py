@@ -126,6 +126,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
     if start == end:
         return input  # nothing to flatten: PyTorch returns the tensor itself
+    if start > end:
+        raise RuntimeError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
     shape = input.shape
     return reshape(input, (*shape[:start], -1, *shape[end + 1 :]))
 
