@@ -121,7 +121,7 @@ def _threads_for_a_large_product() -> int:
     busy = _busy_cores.now() if _busy_cores is not None else None
     if busy is None:
         return _most
-    # A core kept busy a quarter of the time already stalls a spinning thread often: count it as taken.
+    # A core busy at least a quarter of the time counts as taken: erring towards fewer threads.
     taken = int(busy + 0.75)
     return max(1, min(_most, _cores - taken))
 

@@ -19,8 +19,6 @@ const RADIUS = 30;
 
 let answer = null;
 let step = 0;
-let busy = false;
-let pending = false;
 
 const element = (id) => document.getElementById(id);
 const f = (value) => formatNumber(value, 4);
@@ -51,26 +49,10 @@ function showValues(values) {
   });
 }
 
-async function update(values) {
-  if (busy) {
-    pending = true;
-    return;
-  }
-  busy = true;
-  try {
-    answer = await callApi("/api/backprop", values);
-    showProblem(element("problem"), null);
-    render();
-  } catch (problem) {
-    showProblem(element("problem"), problem);
-  } finally {
-    busy = false;
-    if (pending) {
-      pending = false;
-      update(readValues());
-    }
-  }
-}
+const update = oneAtATime(async (values) => {
+  answer = await callApi("/api/backprop", values);
+  render();
+});
 
 // --- the drawing ---------------------------------------------------------------------------------------
 

@@ -138,6 +138,35 @@ function showProblem(box, problem) {
   }
 }
 
+// `ask` wrapped so that one call runs at a time. A call made while one is under way waits, and of those only
+// the latest runs, once the running one is done: a slider moved faster than the server answers asks again once,
+// for where it is now. A failure is shown in the page's #problem box; a success clears it.
+function oneAtATime(ask) {
+  let running = false;
+  let waiting = null; // the arguments of the latest call made while one ran
+  async function run(...args) {
+    if (running) {
+      waiting = args;
+      return;
+    }
+    running = true;
+    try {
+      await ask(...args);
+      showProblem(document.getElementById("problem"), null);
+    } catch (problem) {
+      showProblem(document.getElementById("problem"), problem);
+    } finally {
+      running = false;
+      if (waiting) {
+        const next = waiting;
+        waiting = null;
+        run(...next);
+      }
+    }
+  }
+  return run;
+}
+
 // A number as a learner reads it: 4 significant digits, without an exponent unless it is tiny or huge.
 function formatNumber(value, digits = 4) {
   if (value === null || value === undefined) return "—";

@@ -16,8 +16,6 @@ const SLIDER_STEPS = 1000;
 const state = { surface: "bowl", ratio: "10", optimizer: "gd", momentum: "0.9" };
 let shownMap = null; // {key, view, background, answer}
 let lastWalk = null;
-let busy = false;
-let pending = false;
 
 const element = (id) => document.getElementById(id);
 
@@ -106,36 +104,20 @@ function wireKnobs() {
 }
 
 // Ask the server for the walk (and the map, if the surface changed); redraw. Only one request at a time.
-async function update() {
-  if (busy) {
-    pending = true;
-    return;
+const update = oneAtATime(async () => {
+  const key = `${state.surface}:${state.surface === "bowl" ? state.ratio : ""}`;
+  if (!shownMap || shownMap.key !== key) {
+    const answer = await callApi("/api/surface", { surface: state.surface, ratio: state.ratio });
+    const view = drawContourMap(element("map"), answer);
+    const background = document.createElement("canvas");
+    background.width = element("map").width;
+    background.height = element("map").height;
+    background.getContext("2d").drawImage(element("map"), 0, 0);
+    shownMap = { key, view, background, answer };
   }
-  busy = true;
-  try {
-    const key = `${state.surface}:${state.surface === "bowl" ? state.ratio : ""}`;
-    if (!shownMap || shownMap.key !== key) {
-      const answer = await callApi("/api/surface", { surface: state.surface, ratio: state.ratio });
-      const view = drawContourMap(element("map"), answer);
-      const background = document.createElement("canvas");
-      background.width = element("map").width;
-      background.height = element("map").height;
-      background.getContext("2d").drawImage(element("map"), 0, 0);
-      shownMap = { key, view, background, answer };
-    }
-    lastWalk = await callApi("/api/walk", state);
-    showProblem(element("problem"), null);
-    drawWalk();
-  } catch (problem) {
-    showProblem(element("problem"), problem);
-  } finally {
-    busy = false;
-    if (pending) {
-      pending = false;
-      update();
-    }
-  }
-}
+  lastWalk = await callApi("/api/walk", state);
+  drawWalk();
+});
 
 function drawWalk() {
   if (!shownMap || !lastWalk) return;
