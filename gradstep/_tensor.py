@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype
 from ._printing import tensor_repr
 from ._signatures import accepts_numpy_names
+from .autograd import engine
 from .autograd.in_place import change_in_place
 from .autograd.version import VersionCounter
 from .autograd.views import refresh_history
@@ -210,9 +211,7 @@ class Tensor:
         inputs: "Sequence[Tensor] | None" = None,
     ) -> None:
         """Accumulate ∂self/∂leaf into ``.grad`` of every leaf that requires grad."""
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # ---- conversions --------------------------------------------------------------------
     def numpy(self) -> np.ndarray:

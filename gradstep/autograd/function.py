@@ -129,9 +129,7 @@ class Function:
         output = fn.forward(*map(_array_of, inputs), **options)
         result = _tensor.Tensor._wrap(output)
         if cls.is_view:
-            from .views import track_view
-
-            track_view(result, inputs[0], cls, options)
+            views.track_view(result, inputs[0], cls, options)
         if record:
             fn.next_nodes = tuple(map(edge, inputs))
             fn.output_meta = (result._array.shape, result._array.dtype)
@@ -271,3 +269,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
+
+
+# Views build on Function and edge, so their module comes last; apply() uses it at call time.
+from . import views  # noqa: E402

@@ -151,7 +151,7 @@ def _nll_coefficients(
         # The lesson's case, every sample counted with weight 1: one coefficient for all of them,
         # 1/N for a mean (the same number the general rule below gives each sample).
         total_weight = dtype.type(labels.size)
-        share = np.ones((), dtype) / total_weight if reduction == "mean" and labels.size else np.ones((), dtype)
+        share = dtype.type(1) / total_weight if reduction == "mean" and labels.size else dtype.type(1)
         return TargetCoefficients(labels.reshape(samples_shape), share), total_weight
     counted = labels != ignore_index
     safe_labels = np.where(counted, labels, 0)

@@ -42,16 +42,12 @@ def sign(x: Any) -> Any:
 
 
 def sigmoid(x: Any) -> Any:
-    from .activation import sigmoid as sigmoid_of_tensor, stable_sigmoid
-
-    return sigmoid_of_tensor(x) if isinstance(x, Tensor) else stable_sigmoid(x)
+    return activation.sigmoid(x) if isinstance(x, Tensor) else activation.stable_sigmoid(x)
 
 
 def softmax(x: Any, axis: int) -> Any:
-    from .activation import softmax as softmax_of_tensor
-
     if isinstance(x, Tensor):
-        return softmax_of_tensor(x, axis)
+        return activation.softmax(x, axis)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -59,10 +55,8 @@ def softmax(x: Any, axis: int) -> Any:
 def where(condition: Any, x: Any, y: Any) -> Any:
     """``x`` where ``condition`` holds, else ``y``; the condition is a constant bool array or tensor."""
     if isinstance(x, Tensor) or isinstance(y, Tensor):
-        from .elementwise import where as where_of_tensors
-
         mask = condition if isinstance(condition, Tensor) else Tensor._wrap(condition)
-        return where_of_tensors(mask, x, y)
+        return elementwise.where(mask, x, y)
     return np.where(condition, x, y)
 
 
@@ -93,3 +87,5 @@ def zeros_like(x: Any) -> Any:
     return Tensor._wrap(np.zeros_like(x._array)) if isinstance(x, Tensor) else np.zeros_like(x)
 
 
+# The ops these formulas call on tensors are built on this module: imported last, used at call time.
+from . import activation, elementwise  # noqa: E402

@@ -32,7 +32,7 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 SMALL_PRODUCT = 1 << 24
 """Products of fewer multiply-adds than this (about 17 million; the lesson's 128 × 784 × 128 has 12.8 million) use one thread."""
@@ -90,6 +90,7 @@ class BusyCores:
 
 
 _blas: Any = None  # threadpoolctl's handle on NumPy's BLAS, found on first use (False: none found)
+_read_threads: Callable[[], int] = lambda: 1  # the BLAS's thread count now (see _thread_count_reader)
 _fixed: int | None = None  # GRADSTEP_BLAS_THREADS, when it names a number
 _most = 1  # the count the BLAS had before gradstep changed it: never use more
 _last_set: int | None = None  # the count gradstep set last; any other count was set from outside
@@ -97,8 +98,24 @@ _busy_cores: BusyCores | None = None  # None while the load is not looked at (by
 _cores = 1
 
 
+def _thread_count_reader(blas: Any) -> Callable[[], int]:
+    """A function that returns the BLAS's thread count now.
+
+    threadpoolctl's ``num_threads`` looks the C function up on every read; read four times a
+    training step, that is measurable on a small network. For OpenBLAS, the C function it
+    would call is looked up once here (by threadpoolctl's own lookup, which knows NumPy's
+    symbol names); any other BLAS keeps the property.
+    """
+    if getattr(blas, "internal_api", None) == "openblas":
+        symbol = "omp_get_max_threads" if blas.threading_layer == "openmp" else "openblas_get_num_threads"
+        c_function = blas._get_symbol(symbol)
+        if c_function is not None:
+            return c_function
+    return lambda: blas.num_threads
+
+
 def _find_blas() -> None:
-    global _blas, _fixed, _most, _busy_cores, _cores
+    global _blas, _fixed, _most, _busy_cores, _cores, _read_threads
     setting = os.environ.get("GRADSTEP_BLAS_THREADS", "auto").strip().lower()
     if setting != "auto":
         try:
@@ -109,6 +126,8 @@ def _find_blas() -> None:
 
     controllers = ThreadpoolController().select(user_api="blas").lib_controllers
     _blas = controllers[0] if controllers else False
+    if _blas:
+        _read_threads = _thread_count_reader(_blas)
     if _blas and _fixed:
         _blas.set_num_threads(_fixed)
     elif _blas:
@@ -133,7 +152,7 @@ def use_threads_for(multiply_adds: int) -> None:
         _find_blas()
     if not _blas or _fixed:
         return
-    threads = _blas.num_threads
+    threads = _read_threads()
     if threads != _last_set:  # set from outside (threadpoolctl, OPENBLAS_NUM_THREADS): the new ceiling
         _most = threads
     wanted = 1 if multiply_adds < SMALL_PRODUCT else _threads_for_a_large_product()
@@ -165,4 +184,4 @@ def blas_threads() -> int:
     """The thread count NumPy's BLAS is set to now."""
     if _blas is None:
         _find_blas()
-    return _blas.num_threads if _blas else 1
+    return _read_threads() if _blas else 1

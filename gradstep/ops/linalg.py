@@ -121,7 +121,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> linear(gradstep.ones(2, 3), gradstep.ones(4, 3)).shape
     gradstep.Size([2, 4])
     """
-    if input.shape[-1:] != weight.shape[-1:] or weight.ndim != 2:
+    if weight._array.ndim != 2 or input._array.shape[-1:] != weight._array.shape[-1:]:
         raise RuntimeError(
             f"linear: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)} "
             f"(expected input (..., {weight.shape[-1]}))"
