@@ -103,8 +103,9 @@ def _class_indices(target: Tensor, function: str) -> np.ndarray:
 
 def _check_class_range(labels: np.ndarray, num_classes: int, ignore_index: int | None) -> bool:
     """Raise if a label is neither a class nor ``ignore_index``; True when every label is a class."""
-    if labels.size == 0 or (labels.min() >= 0 and labels.max() < num_classes):
-        return True  # the common case, checked with two quick reductions
+    # The common case, checked with one reduction: seen as unsigned, a negative label is huge.
+    if labels.size == 0 or np.maximum.reduce(labels.view(f"u{labels.itemsize}"), axis=None) < num_classes:
+        return True
     counted = labels if ignore_index is None else labels[labels != ignore_index]
     bad = counted[(counted < 0) | (counted >= num_classes)]
     if bad.size:
@@ -126,7 +127,8 @@ def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tens
         return input.unsqueeze(0), target.reshape(1), ()
     if input.ndim == 0:
         raise ValueError(f"{function}(): input must have a class dimension, got a 0-d tensor")
-    batch_shape = (input.shape[0], *input.shape[2:])
+    scores_shape = input._array.shape
+    batch_shape = (scores_shape[0], *scores_shape[2:])
     if tuple(target.shape) != batch_shape:
         raise ValueError(
             f"{function}(): expected target of shape {batch_shape} for input of shape {tuple(input.shape)}, "
@@ -178,7 +180,7 @@ def _weighted_nll(
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    if not input.dtype.is_floating_point:
+    if input._array.dtype.kind != "f":
         raise RuntimeError(f"{function}(): input must be floating point, got {input.dtype}")
     if logits:
         # Cross-entropy is the NLL of log_softmax, two ops as in PyTorch: log_softmax keeps its
@@ -186,12 +188,12 @@ def _weighted_nll(
         input = log_softmax(input, 1 if input.ndim > 1 else 0)
     scores, flat_target, batch_shape = _batched(input, target, function)
     labels = _class_indices(flat_target, function)
-    num_classes = scores.shape[1]
+    num_classes = scores._array.shape[1]
     if weight is not None and tuple(weight.shape) != (num_classes,):
         raise ValueError(f"{function}(): weight must have shape ({num_classes},), got {tuple(weight.shape)}")
     all_classes = _check_class_range(labels, num_classes, ignore_index)
     coefficients, total_weight = _nll_coefficients(
-        labels, tuple(scores.shape), scores._array.dtype, weight, ignore_index, label_smoothing, reduction, all_classes)
+        labels, scores._array.shape, scores._array.dtype, weight, ignore_index, label_smoothing, reduction, all_classes)
     if reduction == "none":
         return NLLLoss.apply(scores, coefficients=coefficients, reduce=False).reshape(batch_shape)
     loss = NLLLoss.apply(scores, coefficients=coefficients, reduce=True)

@@ -91,9 +91,11 @@ class IndexPut(Function):
         return grad_x, grad_values
 
 
-def _is_basic(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(part, _BASIC) for part in parts)
+def _is_basic(parts: tuple[Any, ...]) -> bool:
+    for part in parts:  # a loop, not all(...): indexing a batch out of a dataset calls this every step
+        if not isinstance(part, _BASIC):
+            return False
+    return True
 
 
 def _index_part(part: Any) -> Any:
@@ -126,23 +128,23 @@ def _index_part(part: Any) -> Any:
     return array
 
 
-def to_numpy_index(index: Any) -> Any:
-    """The same index with tensors replaced by their arrays, each part checked.
+def to_numpy_index(index: Any) -> tuple[Any, bool]:
+    """The same index with tensors replaced by their arrays, each part checked; and whether it is basic.
 
     A basic index (ints, slices, None, ...) becomes a tuple ending in ``...``, so that NumPy
     returns a view even where it would return a scalar (``x[0]`` of a vector).
     """
     if isinstance(index, list) and any(isinstance(part, (slice, list, type(None), type(Ellipsis))) for part in index):
         index = tuple(index)  # NumPy's old reading of x[[0, slice(None)]]
-    parts = tuple(_index_part(part) for part in index) if isinstance(index, tuple) else (_index_part(index),)
+    parts = tuple(map(_index_part, index)) if isinstance(index, tuple) else (_index_part(index),)
     if not _is_basic(parts):
-        return parts if isinstance(index, tuple) else parts[0]
-    return parts if Ellipsis in parts else (*parts, Ellipsis)
+        return (parts if isinstance(index, tuple) else parts[0]), False
+    return (parts if Ellipsis in parts else (*parts, Ellipsis)), True
 
 
 def index(input: Tensor, index: Any) -> Tensor:
-    numpy_index = to_numpy_index(index)
-    op = BasicIndex if _is_basic(numpy_index) else AdvancedIndex
+    numpy_index, basic = to_numpy_index(index)
+    op = BasicIndex if basic else AdvancedIndex
     try:
         return op.apply(input, index=numpy_index)  # a bad index fails in forward, before anything is recorded
     except IndexError as error:
@@ -190,10 +192,10 @@ def _copy_to(target: Tensor, value: Tensor) -> None:
 
 def index_put_(input: Tensor, index: Any, value: Any) -> Tensor:
     """``input[index] = value``, in place: through a view for a basic index, else ``IndexPut``."""
-    numpy_index = to_numpy_index(index)
+    numpy_index, basic = to_numpy_index(index)
     if not isinstance(value, Tensor):
         value = Tensor._wrap(np.asarray(value, dtype=input._array.dtype))
-    if _is_basic(numpy_index):
+    if basic:
         target = input if _selects_everything(numpy_index, input._array.shape) else input[index]
         _copy_to(target, value)  # writes through the view
         return input

@@ -54,8 +54,8 @@ class TargetCoefficients:
     """One-hot coefficients kept by index: aᵢⱼ = wᵢ where j = yᵢ, and 0 elsewhere.
 
     A sample i is a row of the scores (N, C), or one position of a row of maps (N, C, d1, …);
-    ``labels`` has the samples' shape, (N,) or (N, d1, …); ``weights`` too, or it is one number
-    for every sample (a 0-d array). The forward gathers
+    ``labels`` has the samples' shape, (N,) or (N, d1, …); ``weights`` too, or it is one nonzero
+    number for every sample (a NumPy scalar). The forward gathers
     each sample's log-probability at its target, log p[i, yᵢ]; the backward places each
     sample's gradient at its target class (``IndexScatter``, which is recorded in the graph when
     backward runs on tensors). No array of mostly zeros is built or read.
@@ -71,7 +71,8 @@ class TargetCoefficients:
             samples, *positions = np.indices(labels.shape, sparse=True)
             self.target_index = (samples, labels, *positions)
         self.weights = weights
-        self.some_weights_zero = np.count_nonzero(weights) < np.size(weights)  # ignored samples, or a class of weight 0
+        # Ignored samples, or a class of weight 0. One weight for all samples is never 0: it is 1/N or 1.
+        self.some_weights_zero = weights.ndim > 0 and not weights.all()
 
     def weighted_sum(self, log_probs: np.ndarray) -> np.ndarray:
         """wᵢ · log p[i, yᵢ]; a sample of weight 0 (ignored) counts 0 even where log p = −inf."""

@@ -128,8 +128,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return input  # nothing to flatten: PyTorch returns the tensor itself
     if start > end:
         raise RuntimeError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
-    shape = input.shape
-    return reshape(input, (*shape[:start], -1, *shape[end + 1 :]))
+    # Joining neighbouring dims always fits, so reshape's checks of the new shape are skipped.
+    shape = input._array.shape
+    return Reshape.apply(input, shape=(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
