@@ -174,6 +174,59 @@ def test_no_grad_as_context_manager_and_decorators():
     assert same_in_both(scenario) == [[False, False], False, None, "called", True, True]
 
 
+def test_set_grad_enabled_as_a_call_a_block_and_a_decorator():
+    def scenario(lib):
+        w = lib.tensor([1.0], requires_grad=True)
+        seen = []
+        lib.set_grad_enabled(False)  # on its own: off until switched back
+        seen += [lib.is_grad_enabled(), (w * 2).requires_grad]
+        lib.set_grad_enabled(True)
+        with lib.set_grad_enabled(False):
+            seen.append(lib.is_grad_enabled())
+            lib.set_grad_enabled(True)  # a switch inside the block lasts until the block ends
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.is_grad_enabled())
+        with lib.no_grad():
+            with lib.set_grad_enabled(True):
+                seen.append((w * 2).requires_grad)
+            seen.append(lib.is_grad_enabled())
+
+        @lib.set_grad_enabled(False)
+        def evaluate():
+            return (w * 2).requires_grad
+
+        seen += [lib.is_grad_enabled(), evaluate(), lib.is_grad_enabled(), outcome(lambda: lib.set_grad_enabled("no"))]
+        return seen
+
+    assert same_in_both(scenario) == [False, False, False, True, True, True, False, True, False, True, "TypeError"]
+
+
+@pytest.mark.parametrize("switch", ["no_grad", "set_grad_enabled"])
+def test_grad_mode_belongs_to_the_thread(switch):
+    import threading
+
+    def scenario(lib):
+        def in_thread(work):
+            seen = []
+            thread = threading.Thread(target=lambda: seen.append(work()))
+            thread.start()
+            thread.join()
+            return seen[0]
+
+        def switched_off_there():
+            if switch == "no_grad":
+                with lib.no_grad():
+                    return lib.is_grad_enabled()
+            lib.set_grad_enabled(False)
+            return lib.is_grad_enabled()
+
+        with lib.no_grad():
+            started_inside = in_thread(lib.is_grad_enabled)  # a new thread records, whatever this one does
+        return [started_inside, in_thread(switched_off_there), lib.is_grad_enabled()]
+
+    assert same_in_both(scenario) == [True, False, True]
+
+
 def test_user_created_tensors_do_not_require_grad():
     def scenario(lib):
         made = [lib.tensor([1.0]), lib.zeros(2), lib.ones(2), lib.rand(2), lib.randn(2), lib.arange(3),

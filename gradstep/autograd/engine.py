@@ -95,7 +95,7 @@ def run_backward(
     order = topological_order(grads)
     to_run = nodes_leading_to(order, targets) if targets is not None else None
     reached: dict[Function, Any] = {}
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(bool(create_graph)):
         for node in reversed(order):
             grad = grads.pop(node, None)
             if grad is None:
