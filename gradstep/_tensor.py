@@ -14,7 +14,7 @@ import numpy as np
 from . import _dtype
 from ._printing import tensor_repr
 from ._signatures import accepts_numpy_names
-from .autograd import engine
+from .autograd import engine, hooks
 from .autograd.in_place import change_in_place
 from .autograd.version import VersionCounter
 from .autograd.views import refresh_history
@@ -69,7 +69,7 @@ class Tensor:
 
     __slots__ = (
         "_array", "_requires_grad", "grad", "_grad_fn", "_version_counter",
-        "_base", "_view_chain", "_view_version", "_creation_meta", "_accumulator", "__weakref__",
+        "_base", "_view_chain", "_view_version", "_creation_meta", "_accumulator", "_hooks", "__weakref__",
     )
 
     # Stop NumPy from treating a Tensor as an array in `ndarray * tensor`: Tensor decides.
@@ -92,6 +92,7 @@ class Tensor:
         self._view_version = 0
         self._creation_meta = None  # for a view made under no_grad or by split/chunk/unbind: see autograd/views.py
         self._accumulator = None  # a weak reference to this leaf's AccumulateGrad node
+        self._hooks = None  # a leaf's gradient hooks (register_hook); a result's are on its grad_fn
 
     @classmethod
     def _wrap(cls, array: np.ndarray, grad_fn: Any = None) -> "Tensor":
@@ -212,6 +213,36 @@ class Tensor:
     ) -> None:
         """Accumulate ∂self/∂leaf into ``.grad`` of every leaf that requires grad."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook: Any) -> hooks.RemovableHandle:
+        """Call ``hook(grad)`` each time the gradient with respect to this tensor is computed.
+
+        A tensor the hook returns replaces the gradient from there on; ``None`` leaves it as it is.
+
+        >>> import gradstep
+        >>> w = gradstep.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = w.register_hook(lambda grad: grad * 2)
+        >>> (w * w).sum().backward(); w.grad
+        tensor([4., 8.])
+        >>> handle.remove()
+        """
+        return hooks.register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient in ``.grad`` after backward, though it is not a leaf.
+
+        >>> import gradstep
+        >>> w = gradstep.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = w * w
+        >>> y.retain_grad(); y.sum().backward(); y.grad
+        tensor([1., 1.])
+        """
+        hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a tensor that is not a leaf and was asked to ``retain_grad()``."""
+        return hooks.retains_grad(self)
 
     # ---- conversions --------------------------------------------------------------------
     def numpy(self) -> np.ndarray:

@@ -253,6 +253,101 @@ def test_requires_grad_detach_and_grad_fn():
     ]
 
 
+# ---- hooks and retain_grad ----------------------------------------------------------------
+def test_retain_grad_keeps_a_results_gradient_and_accumulates_it():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = w * 2
+        y.retain_grad()
+        loss = (y * y).sum()
+        loss.backward(retain_graph=True)
+        first = y.grad.clone()
+        loss.backward()
+        w.retain_grad()  # a leaf keeps its gradient anyway: nothing changes
+        z = w * 3
+        z.retain_grad()
+        lib.autograd.grad(z.sum(), w)  # autograd.grad fills a retained .grad too
+        return [first, y.grad, y.retains_grad, w.retains_grad, (w * 1).retains_grad, z.grad,
+                outcome(lambda: lib.tensor([1.0]).retain_grad())]
+
+    assert same_in_both(scenario) == [
+        ["float32", [4.0, 8.0]], ["float32", [8.0, 16.0]], True, False, False, ["float32", [1.0, 1.0]],
+        "RuntimeError"]
+
+
+def test_tensor_hooks_see_and_replace_the_summed_gradient():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = w * 3
+        seen = []
+        handle = y.register_hook(lambda grad: seen.append(grad.clone()) or grad * 10)
+        y.register_hook(lambda grad: grad + 1)  # hooks run in the order they were registered
+        y.retain_grad()  # a retained gradient is the one after every hook, whenever retain_grad was called
+        (y * 2 + y).sum().backward()  # y is used twice: the hook sees the sum, once
+        after_hooks = [seen, y.grad, w.grad]
+        handle.remove()
+        w.grad = None
+        y2 = w * 3
+        leaf_calls = []
+        w.register_hook(lambda grad: leaf_calls.append(grad.clone()) or grad + 100)
+        (y2 * 1 + w).sum().backward()
+        return after_hooks + [w.grad, leaf_calls, lib.autograd.grad((w * 2).sum(), w),
+                              outcome(lambda: lib.tensor([1.0]).register_hook(lambda grad: grad))]
+
+    assert same_in_both(scenario) == [
+        [["float32", [3.0, 3.0]]], ["float32", [31.0, 31.0]], ["float32", [93.0, 93.0]],
+        ["float32", [104.0, 104.0]], [["float32", [4.0, 4.0]], ["float32", [2.0, 2.0]]],  # autograd.grad runs it too
+        [["float32", [102.0, 102.0]]], "RuntimeError"]
+
+
+def test_hooks_on_views_on_grad_wrt_a_result_and_with_create_graph():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        first = w[0]
+        first.register_hook(lambda grad: grad * 7)
+        (first * 1).backward()
+        through_the_view = w.grad.clone()
+        y = w * 3
+        y.register_hook(lambda grad: grad * 2)
+        wrt_y = lib.autograd.grad((y * y).sum(), y)  # the hook applies to what autograd.grad returns
+        h = w * w
+        h.retain_grad()
+        (h * h).sum().backward(create_graph=True)
+        return [through_the_view, wrt_y, h.grad, h.grad.grad_fn is not None]
+
+    assert same_in_both(scenario) == [
+        ["float32", [7.0, 0.0]], [["float32", [12.0, 24.0]]], ["float32", [2.0, 8.0]], True]
+
+
+def test_after_an_in_place_change_hooks_stay_with_the_old_value_and_retain_grad_follows_the_tensor():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = w * 2
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda grad: seen.append(grad.clone()))
+        y.mul_(3)
+        (y * y).sum().backward()
+        return [y.grad, seen, w.grad, y.retains_grad]
+
+    assert same_in_both(scenario) == [
+        ["float32", [12.0, 24.0]], [["float32", [36.0, 72.0]]], ["float32", [72.0, 144.0]], True]
+
+
+def test_a_hook_that_changes_the_gradients_shape_type_or_kind_is_refused():
+    def scenario(lib):
+        def with_hook(hook):
+            w = lib.tensor([1.0, 2.0], requires_grad=True)
+            y = w * 3
+            y.register_hook(hook)
+            return outcome(lambda: y.sum().backward())
+
+        return [with_hook(lambda grad: grad.sum()), with_hook(lambda grad: grad.double()),
+                with_hook(lambda grad: 5.0), with_hook(lambda grad: None)]
+
+    assert same_in_both(scenario) == ["RuntimeError", "RuntimeError", "TypeError", None]
+
+
 # ---- in-place changes ---------------------------------------------------------------------
 IN_PLACE = {
     "-=": lambda lib, w: w.__isub__(lib.tensor([1.0, 1.0])),

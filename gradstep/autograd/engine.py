@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype, _tensor
 from .function import FREED_MESSAGE, AccumulateGrad, Function, edge, unbroadcast
 from .grad_mode import set_grad_enabled
+from .hooks import run_tensor_hooks
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -100,6 +101,8 @@ def run_backward(
             grad = grads.pop(node, None)
             if grad is None:
                 continue
+            if node.tensor_hooks or node.retained_by is not None:
+                grad = run_tensor_hooks(node, grad)
             if targets is None and type(node) is AccumulateGrad or targets is not None and node in targets:
                 reached[node] = grad
             if to_run is not None and node not in to_run or type(node) is AccumulateGrad:

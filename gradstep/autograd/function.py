@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import weakref
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -39,6 +39,8 @@ from .. import _dtype, _tensor
 from .grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
+    from collections import OrderedDict
+
     from .._tensor import Tensor
 
 
@@ -71,6 +73,12 @@ class Function:
     _released = False
     output_meta: tuple[tuple[int, ...], np.dtype] = ((), np.dtype(np.float32))
     """Shape and dtype of the output: each gradient sent here is summed and cast to fit."""
+
+    tensor_hooks: "OrderedDict[int, Callable] | None" = None
+    """Hooks registered on the tensor this node made (``register_hook``), run on its gradient."""
+
+    retained_by: "weakref.ref[Tensor] | None" = None
+    """The tensor this node made, when it keeps its gradient (``retain_grad``)."""
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep arrays of the forward pass for the backward pass: backprop reuses them.
@@ -163,6 +171,10 @@ class AccumulateGrad(Function):
     def __init__(self, leaf: "Tensor") -> None:
         self.variable = leaf
         self.output_meta = (leaf._array.shape, leaf._array.dtype)
+
+    @property
+    def tensor_hooks(self) -> "OrderedDict[int, Callable] | None":
+        return self.variable._hooks  # a leaf keeps its hooks itself: this node lives only as long as a graph uses it
 
     def name(self) -> str:
         return "AccumulateGrad"

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtype, _tensor
 from .function import requires_grad
+from .hooks import carry_retain
 from .grad_mode import is_grad_enabled, no_grad
 from .views import CopySlices, check_view_change
 
@@ -190,6 +191,7 @@ def _change_in_graph(target: "Tensor", name: str, compute: Callable[["Tensor"], 
     if result._grad_fn is not None:
         result._grad_fn.rebind_saved_output(target)  # what the op saved as its output now lives here
     if target._base is None:
+        carry_retain(target, result._grad_fn)
         target._grad_fn, target._requires_grad = result._grad_fn, result._requires_grad
     else:
         CopySlices.rebase(target._base, result, target._view_chain)

@@ -32,6 +32,7 @@ import numpy as np
 
 from .function import Function, edge
 from .grad_mode import enable_grad, is_grad_enabled
+from .hooks import carry_retain
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -107,6 +108,7 @@ def refresh_history(view: "Tensor") -> None:
     view._view_version = view._version_counter.value
     with enable_grad():
         fresh = replay(view._view_chain, view._base)
+    carry_retain(view, fresh._grad_fn)
     view._grad_fn, view._requires_grad = fresh._grad_fn, True
 
 
@@ -131,6 +133,7 @@ class CopySlices(Function):
         outside_region = np.ones(base._array.shape, dtype=base._array.dtype)
         replay(chain, outside_region)[...] = 0
         node.save_for_backward(outside_region)
+        carry_retain(base, node)
         base._grad_fn, base._requires_grad = node, True
 
     def backward(self, grad: Any) -> tuple[Any, Any]:

@@ -15,6 +15,7 @@ from .. import _dtype
 from .._tensor import Size, Tensor, device
 from ..autograd.engine import clear_grads
 from ..autograd.grad_mode import no_grad
+from ..autograd.hooks import RemovableHandle
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -302,24 +303,3 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([extra] if extra else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook away again."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: "OrderedDict[int, Any]", hook: Callable) -> None:
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.remove()
