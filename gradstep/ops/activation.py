@@ -74,8 +74,8 @@ class LogSoftmax(Function):
     """yᵢ = xᵢ − log Σⱼ e^xⱼ along ``dim``, computed stably with log-sum-exp."""
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = x - x.max(axis=dim, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        y = x - x.max(axis=dim, keepdims=True)  # shifted so that the largest is 0: e^y never overflows
+        y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
         self.save_for_backward(y)
         self.dim = dim
         return y
