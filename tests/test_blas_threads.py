@@ -61,3 +61,24 @@ def test_a_large_product_leaves_the_cores_that_other_programs_keep_busy():
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+_PINNED_SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[2])})\nparent = int(sys.argv[1])\nwhile os.getppid() == parent:\n    pass\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat") or len(getattr(os, "sched_getaffinity", lambda _: ())(0)) < 2,
+                    reason="needs /proc/stat and 2 cores this process may use")
+def test_only_the_load_on_the_cores_this_process_may_use_counts():
+    from gradstep.ops.blas_threads import BusyCores
+
+    mine, other = sorted(os.sched_getaffinity(0))[:2]
+    spinner = subprocess.Popen([sys.executable, "-c", _PINNED_SPIN, str(os.getpid()), str(other)])
+    try:
+        time.sleep(0.5)  # the spinner starts and pins itself
+        watch_mine, watch_all = BusyCores(frozenset({mine})), BusyCores()
+        time.sleep(3 * CHECK_EVERY)
+        assert watch_all.now() >= 0.6  # the spinner keeps a whole core busy
+        assert watch_mine.now() < watch_all.now() - 0.5  # but not this one
+    finally:
+        spinner.kill()
+        spinner.wait()

@@ -8,7 +8,8 @@ step gets many times slower. So:
 
 * a product below ``SMALL_PRODUCT`` multiply-adds runs on one thread;
 * a larger one, where splitting pays off, runs on as many threads as there are cores that
-  other programs left free lately (``BusyCores``, read from ``/proc/stat`` at most every
+  other programs left free lately, among the cores this process may run on (its affinity:
+  ``taskset``, a container's cpuset) (``BusyCores``, read from ``/proc/stat`` at most every
   ``CHECK_EVERY`` seconds), and never on more than the BLAS had before (all cores, unless
   ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` set fewer). Where ``/proc/stat`` is
   missing (macOS, Windows), every core counts as free.
@@ -41,8 +42,33 @@ CHECK_EVERY = 0.25
 """Seconds between two looks at how busy the other programs keep the cores."""
 
 
+def usable_cores() -> frozenset[int] | None:
+    """The cores this process may run on: its affinity, which a container's cpuset also sets.
+    ``None`` where the system doesn't tell (macOS, Windows)."""
+    try:
+        return frozenset(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def busy_ticks(stat: bytes, cores: frozenset[int] | None) -> int:
+    """Clock ticks that ``cores`` (all of them, for ``None``) spent busy since boot, from ``/proc/stat``.
+
+    >>> busy_ticks(b"cpu  9 0 9 90 0 0 0 0\\ncpu0 5 0 4 40 0 0 0 0\\ncpu1 4 0 5 50 0 0 0 0\\n", frozenset({1}))
+    9
+    """
+    total = 0
+    for line in stat.splitlines():
+        name, _, fields = line.partition(b" ")
+        if name == b"cpu" if cores is None else name[3:].isdigit() and int(name[3:]) in cores:
+            ticks = [int(field) for field in fields.split()[:8]]
+            # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are busy
+            total += sum(ticks) - ticks[3] - ticks[4]
+    return total
+
+
 class BusyCores:
-    """How many cores the other programs on this machine kept busy lately.
+    """How many of ``cores`` (all of the machine's, for ``None``) the other programs kept busy lately.
 
     ``/proc/stat`` counts the time every core spent busy since boot; this process's own
     processor time (``os.times``, all its threads, spinning BLAS threads included) is taken
@@ -54,7 +80,8 @@ class BusyCores:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cores: frozenset[int] | None = None) -> None:
+        self.cores = cores
         self.previous = self._reading()
         self.cores_busy: float | None = None if self.previous is None else 0.0
 
@@ -75,18 +102,15 @@ class BusyCores:
                 self.previous = reading
         return self.cores_busy
 
-    @staticmethod
-    def _reading() -> tuple[float, float, float] | None:
-        """(now, seconds all cores were busy since boot, seconds this process was busy)."""
+    def _reading(self) -> tuple[float, float, float] | None:
+        """(now, seconds the watched cores were busy since boot, seconds this process was busy)."""
         try:
             with open("/proc/stat", "rb") as stat:
-                ticks = [int(field) for field in stat.readline().split()[1:9]]
-        except (OSError, ValueError):
+                busy = busy_ticks(stat.read(), self.cores)
+        except (OSError, ValueError, IndexError):
             return None
-        # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are busy
-        busy_ticks = sum(ticks) - ticks[3] - ticks[4]
         own = os.times()
-        return time.monotonic(), busy_ticks / os.sysconf("SC_CLK_TCK"), own.user + own.system
+        return time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
 
 
 _blas: Any = None  # threadpoolctl's handle on NumPy's BLAS, found on first use (False: none found)
@@ -132,8 +156,10 @@ def _find_blas() -> None:
         _blas.set_num_threads(_fixed)
     elif _blas:
         _most = _blas.num_threads
-        _cores = os.cpu_count() or 1
-        _busy_cores = BusyCores()
+        usable, everywhere = usable_cores(), os.cpu_count() or 1
+        _cores = len(usable) if usable else everywhere
+        # Only the load on the cores this process may use counts (a container's cpuset, taskset).
+        _busy_cores = BusyCores(usable if usable and len(usable) < everywhere else None)
 
 
 def _threads_for_a_large_product() -> int:
