@@ -5,7 +5,7 @@ as the key (as gettext does), so the code still reads in English:
 
     >>> tr = translator("zh-CN")
     >>> tr("epoch")
-    '轮次'
+    '轮次（epoch）'
     >>> tr("{steps} steps", steps=25)
     '25 步'
     >>> translator("en")("{steps} steps", steps=25)
