@@ -7,6 +7,7 @@ each op live side by side.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -68,7 +69,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "_array", "_requires_grad", "grad", "_grad_fn", "_version_counter",
+        "_array", "_requires_grad", "_grad", "_grad_fn", "_version_counter",
         "_base", "_view_chain", "_view_version", "_creation_meta", "_accumulator", "_hooks", "__weakref__",
     )
 
@@ -84,7 +85,7 @@ class Tensor:
     def _setup(self, array: np.ndarray, grad_fn: Any = None) -> None:
         self._array = array
         self._requires_grad = grad_fn is not None
-        self.grad = None
+        self._grad = None
         self._grad_fn = grad_fn
         self._version_counter = VersionCounter()
         self._base = None  # for a view: the tensor whose memory it shares (see autograd/views.py)
@@ -126,6 +127,32 @@ class Tensor:
     @property
     def device(self) -> device:
         return device("cpu")
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """∂L/∂self after ``backward()``: filled for leaves that require grad, and for results that ``retain_grad()``."""
+        if self._grad is None and self._grad_fn is not None and not hooks.retains_grad(self):
+            warnings.warn(
+                f"The .grad of a tensor that is not a leaf (it was computed, by {self._grad_fn.name()}) is being "
+                "read: backward() fills .grad only for leaves, so it stays None. To keep this tensor's gradient, "
+                "call .retain_grad() on it before backward(); or read the .grad of the leaf you meant.",
+                UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._array.shape != self._array.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype {value.dtype} to a tensor of dtype {self.dtype}: "
+                    "a gradient has the dtype of its tensor")
+        self._grad = value
 
     @property
     def grad_fn(self) -> Any:

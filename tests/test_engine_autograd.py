@@ -48,14 +48,35 @@ def test_grad_accumulates_across_backward_calls():
 
 
 @pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
-def test_non_leaf_grad_is_none():
+def test_non_leaf_grad_is_none_and_reading_it_warns():
+    import warnings
+
     def scenario(lib):
         w = lib.tensor([1.0, 2.0], requires_grad=True)
         y = w * 2
         y.sum().backward()
-        return y.grad, y.is_leaf, w.is_leaf, y.grad_fn is None, w.grad_fn is None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            grad = y.grad
+            _ = w.grad, lib.tensor([1.0]).grad  # a leaf's .grad: no warning
+        return grad, [w.category.__name__ for w in caught], y.is_leaf, w.is_leaf, y.grad_fn is None, w.grad_fn is None
 
-    assert same_in_both(scenario) == [None, False, True, False, True]
+    assert same_in_both(scenario) == [None, ["UserWarning"], False, True, False, True]
+
+
+def test_assigning_grad_checks_what_is_assigned():
+    def scenario(lib):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+
+        def assign(value):
+            w.grad = value
+            return w.grad
+
+        return [outcome(lambda: assign(lib.zeros(3))), outcome(lambda: assign(0)),
+                outcome(lambda: assign(lib.zeros(2, dtype=lib.float64))), outcome(lambda: assign(lib.ones(2))),
+                outcome(lambda: assign(None))]
+
+    assert same_in_both(scenario) == ["RuntimeError", "TypeError", "RuntimeError", ["float32", [1.0, 1.0]], None]
 
 
 def test_backward_of_non_scalar_needs_a_gradient():

@@ -198,17 +198,17 @@ def _accumulate_grad(tensor: "Tensor", grad: Any, claimed: set[int]) -> None:
     if isinstance(grad, _tensor.Tensor):  # create_graph: the gradient keeps its history
         # A copy (recorded) the first time, as PyTorch makes: the gradient may be an expanded,
         # read-only view, and a later first-order backward adds to .grad in place.
-        tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
-    elif tensor.grad is None:
+        tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    elif tensor._grad is None:
         # The array becomes the tensor's own .grad, to be changed in place later, unless something
         # else may hold it too: a view of another array, or one already given to another leaf
         # (addition hands the same gradient to both of its inputs).
         shared = grad.base is not None or not grad.flags.writeable or id(grad) in claimed
         claimed.add(id(grad))
-        tensor.grad = _tensor.Tensor._wrap(grad.copy() if shared else grad)
+        tensor._grad = _tensor.Tensor._wrap(grad.copy() if shared else grad)
     else:
-        tensor.grad._array += grad
-        tensor.grad._version_counter.bump()
+        tensor._grad._array += grad
+        tensor._grad._version_counter.bump()
 
 
 def clear_grads(tensors: Iterable["Tensor"], set_to_none: bool = True) -> None:
@@ -218,12 +218,12 @@ def clear_grads(tensors: Iterable["Tensor"], set_to_none: bool = True) -> None:
     is filled with zeros in place. ``Module.zero_grad`` and ``Optimizer.zero_grad`` call this.
     """
     for tensor in tensors:
-        if tensor.grad is None:
+        if tensor._grad is None:
             continue
         if set_to_none:
-            tensor.grad = None
+            tensor._grad = None
         else:
-            tensor.grad.detach_().zero_()
+            tensor._grad.detach_().zero_()
 
 
 def grad(

@@ -74,7 +74,7 @@ def retain_grad(tensor: "Tensor") -> None:
 
 
 def retains_grad(tensor: "Tensor") -> bool:
-    node = tensor.grad_fn
+    node = tensor._grad_fn  # as it stands: a view brought up to date later carries its retain_grad along
     return node is not None and node.retained_by is not None and node.retained_by() is tensor
 
 
@@ -107,12 +107,12 @@ def run_tensor_hooks(node: "Function", grad: Any) -> Any:
 def _keep(tensor: "Tensor", grad: "Tensor", recorded: bool) -> None:
     """``tensor.grad = grad`` (a copy: the engine passes the same gradient on) or ``+=`` from the second backward on."""
     if recorded:  # create_graph: the retained gradient keeps its history
-        tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
-    elif tensor.grad is None:
-        tensor.grad = _tensor.Tensor._wrap(grad._array.copy())
+        tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    elif tensor._grad is None:
+        tensor._grad = _tensor.Tensor._wrap(grad._array.copy())
     else:
-        tensor.grad._array += grad._array
-        tensor.grad._version_counter.bump()
+        tensor._grad._array += grad._array
+        tensor._grad._version_counter.bump()
 
 
 def _check_hook_result(hook: Callable, before: "Tensor", after: Any) -> None:
