@@ -321,6 +321,7 @@ def test_tensor_hooks_see_and_replace_the_summed_gradient():
         [["float32", [102.0, 102.0]]], "RuntimeError"]
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # PyTorch's advice on reference cycles
 def test_hooks_on_views_on_grad_wrt_a_result_and_with_create_graph():
     def scenario(lib):
         w = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -367,6 +368,140 @@ def test_a_hook_that_changes_the_gradients_shape_type_or_kind_is_refused():
                 with_hook(lambda grad: 5.0), with_hook(lambda grad: None)]
 
     assert same_in_both(scenario) == ["RuntimeError", "RuntimeError", "TypeError", None]
+
+
+# ---- functions with a backward of your own --------------------------------------------------
+def custom_functions(lib):
+    """The autograd tutorial's functions (Legendre polynomial, ReLU), and a few that probe the rules, in ``lib``."""
+
+    class LegendrePolynomial3(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    class MyReLU(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+
+    class Scale(lib.autograd.Function):  # a number among the arguments, and a look at needs_input_grad
+        @staticmethod
+        def forward(ctx, x, factor, y):
+            ctx.factor = factor
+            return x * factor + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor, None, grad if ctx.needs_input_grad[2] else None
+
+    class WithContext(lib.autograd.Function):  # forward without ctx, and setup_context
+        @staticmethod
+        def forward(x, power):
+            return x ** power
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.power = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * ctx.power * x ** (ctx.power - 1), None
+
+    def returning(gradient):
+        class Returns(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, factor):
+                return x * factor
+
+            @staticmethod
+            def backward(ctx, grad):
+                return gradient(grad)
+
+        return Returns
+
+    return LegendrePolynomial3, MyReLU, Scale, WithContext, returning
+
+
+def test_the_autograd_tutorials_own_functions():
+    def scenario(lib):
+        legendre, relu, *_ = custom_functions(lib)
+        x = lib.linspace(-1, 1, 5, requires_grad=True)
+        y = legendre.apply(x)
+        y.sum().backward()
+        from_legendre = x.grad.clone()
+        x.grad = None
+        relu.apply(x).sum().backward()
+        return [y, from_legendre, x.grad, y.grad_fn.name()]
+
+    ours, theirs = scenario(gradstep), scenario(torch)
+    for a, b in zip(ours[:3], theirs[:3]):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+    assert ours[3] == theirs[3] == "LegendrePolynomial3Backward"
+
+
+def test_a_custom_function_with_numbers_needs_input_grad_setup_context_and_a_second_derivative():
+    def scenario(lib):
+        legendre, _, scale, with_context, _ = custom_functions(lib)
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([0.5, 0.5])
+        scale.apply(x, 3.0, y).sum().backward()
+        scaled = x.grad.clone()
+        x.grad = None
+        with_context.apply(x, 3).sum().backward()
+        (first,) = lib.autograd.grad(legendre.apply(x).sum(), x, create_graph=True)  # its backward is recorded
+        (second,) = lib.autograd.grad(first.sum(), x)
+        with lib.no_grad():
+            unrecorded = legendre.apply(x)
+        return [scaled, x.grad, first, second, unrecorded.requires_grad, unrecorded.grad_fn]
+
+    assert same_in_both(scenario) == [
+        ["float32", [3.0, 3.0]], ["float32", [3.0, 12.0]], ["float32", [6.0, 28.5]], ["float32", [15.0, 30.0]],
+        False, None]
+
+
+def test_what_a_custom_function_may_not_do():
+    def scenario(lib):
+        legendre, *_, returning = custom_functions(lib)
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+
+        def backward_of(gradient):
+            return outcome(lambda: returning(gradient).apply(x, 2.0).sum().backward())
+
+        def saved_then_changed():
+            h = x * 1
+            y = legendre.apply(h)
+            h.add_(1)
+            y.sum().backward()
+
+        def backward_twice():
+            y = legendre.apply(x).sum()
+            y.backward()
+            y.backward()
+
+        return [backward_of(lambda grad: grad),  # one gradient for two arguments
+                backward_of(lambda grad: (grad.sum(), None)),  # a shape that does not fit x
+                backward_of(lambda grad: (grad, grad)),  # a gradient for the number
+                backward_of(lambda grad: (grad.expand(3, 2), None)),  # a larger one is summed down: fine
+                outcome(saved_then_changed), outcome(backward_twice)]
+
+    assert same_in_both(scenario) == ["RuntimeError", "RuntimeError", "RuntimeError", None, "RuntimeError",
+                                      "RuntimeError"]
 
 
 # ---- in-place changes ---------------------------------------------------------------------

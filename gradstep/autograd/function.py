@@ -29,6 +29,7 @@ returns can itself be differentiated: written once, with operators and the funct
 """
 from __future__ import annotations
 
+import inspect
 import weakref
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable
@@ -122,12 +123,23 @@ class Function:
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
 
+    written_as_in_pytorch = False
+    """True for a user's function, with ``forward(ctx, ...)`` and ``backward(ctx, grad)`` on tensors,
+    static as PyTorch asks (``custom_function.py``); gradstep's own ops work on arrays."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        static = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
+        cls.written_as_in_pytorch = static or not cls.__module__.startswith("gradstep.")
+
     def __call__(self, *grads: Any) -> Any:
         return self.backward(*grads)
 
     @classmethod
     def apply(cls, *inputs: "Tensor", **options: Any) -> "Tensor":
         """Run the op on tensors; record it in the graph when an input requires grad."""
+        if cls.written_as_in_pytorch:
+            return custom_function.apply(cls, inputs, options)
         fn = cls()
         # map() rather than comprehensions, which Python 3.11 runs as functions of their own: an op
         # on a tiny tensor takes microseconds, and this bookkeeping is a large share of them.
@@ -283,5 +295,5 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
-# Views build on Function and edge, so their module comes last; apply() uses it at call time.
-from . import views  # noqa: E402
+# These build on Function and edge, so their modules come last; apply() uses them at call time.
+from . import custom_function, views  # noqa: E402

@@ -16,8 +16,8 @@ Example:
     >>> path = Path(tempfile.mkdtemp()) / "model.safetensors"
     >>> save_weights(gradstep.nn.Linear(3, 2).state_dict(), path, {"model": "linear"})
     >>> arrays, config = load_weights(path)
-    >>> {name: array.shape for name, array in arrays.items()}, config
-    ({'bias': (2,), 'weight': (2, 3)}, {'model': 'linear'})
+    >>> sorted((name, array.shape) for name, array in arrays.items()), config
+    ([('bias', (2,)), ('weight', (2, 3))], {'model': 'linear'})
 """
 from __future__ import annotations
 
