@@ -600,6 +600,12 @@ class Tensor:
     def sqrt(self) -> "Tensor":
         return ops.sqrt(self)
 
+    def sin(self) -> "Tensor":
+        return ops.sin(self)
+
+    def cos(self) -> "Tensor":
+        return ops.cos(self)
+
     def abs(self) -> "Tensor":
         return ops.abs(self)
 

@@ -168,6 +168,17 @@ def _(data, seed):
     return lambda lib, x: x**exponent + base**x + x.pow(2), [positive(seed, shape)]
 
 
+@case("pow of tensors")
+def _(data, seed):
+    x_shape, y_shape = data.draw(broadcast_pairs).input_shapes
+    return lambda lib, x, y: x**y, [positive(seed, x_shape), uniform(seed + 1, y_shape)]
+
+
+@case("sin and cos")
+def _(data, seed):
+    return lambda lib, x: lib.sin(x) * x.cos(), [uniform(seed, data.draw(shapes))]
+
+
 @case("exp")
 def _(data, seed):
     return lambda lib, x: lib.exp(x), [uniform(seed, data.draw(shapes))]

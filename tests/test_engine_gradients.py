@@ -157,6 +157,19 @@ def test_number_to_the_power_of_tensor(shape, seed, base):
     check_gradients(lambda lib, x: base**x, uniform(seed, shape), seed=seed)
 
 
+@SETTINGS
+@given(shapes=broadcast_pairs, seed=seeds)
+def test_tensor_to_the_power_of_tensor(shapes, seed):
+    x_shape, y_shape = shapes.input_shapes
+    check_gradients(lambda lib, x, y: x**y, positive(seed, x_shape), uniform(seed + 1, y_shape), seed=seed)
+
+
+def test_tensor_to_the_power_of_tensor_where_base_or_exponent_is_zero():
+    # PyTorch takes 0 where its formulas meet 0·∞: in x where y = 0, in y where x = 0 and y ≥ 0
+    check_gradients(lambda lib, x, y: x**y, np.array([0.0, 0.0, 1.5, 0.0, 2.0]), np.array([2.0, 0.0, 0.0, 0.5, -1.0]),
+                    finite_differences=False)
+
+
 def test_zero_to_the_power_of_tensor_is_flat_where_the_exponent_is_not_negative():
     # 0ˣ is inf for x < 0, 1 at 0 and 0 for x > 0: PyTorch's slope is 0 wherever x ≥ 0, not 0·ln 0 = nan
     check_gradients(lambda lib, x: 0.0**x, np.array([-1.5, 0.0, 0.5, 2.0]), finite_differences=False)
@@ -167,6 +180,8 @@ UNARY_OPS = {
     "exp": (lambda lib, x: lib.exp(x), uniform),
     "log": (lambda lib, x: lib.log(x), positive),
     "sqrt": (lambda lib, x: x.sqrt(), positive),
+    "sin": (lambda lib, x: lib.sin(x), lambda seed, shape: uniform(seed, shape, -4, 4)),
+    "cos": (lambda lib, x: x.cos(), lambda seed, shape: uniform(seed, shape, -4, 4)),
     "abs": (lambda lib, x: x.abs(), away_from_zero),
     "relu": (lambda lib, x: lib.relu(x), away_from_zero),
     "sigmoid": (lambda lib, x: lib.sigmoid(x), lambda seed, shape: uniform(seed, shape, -6, 6)),

@@ -32,6 +32,7 @@ MAKERS = {
     "sgd_momentum": lambda params: optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True),
     "adam_amsgrad": lambda params: optim.Adam(params, lr=0.01, amsgrad=True),
     "adamw": lambda params: optim.AdamW(params, lr=0.01),
+    "rmsprop_centered_momentum": lambda params: optim.RMSprop(params, lr=0.01, centered=True, momentum=0.9),
 }
 
 
@@ -78,6 +79,8 @@ LAYOUTS = {
     "adam": lambda engine, params: engine.optim.Adam(params),
     "adam_amsgrad": lambda engine, params: engine.optim.Adam(params, amsgrad=True),
     "adamw": lambda engine, params: engine.optim.AdamW(params),
+    "rmsprop": lambda engine, params: engine.optim.RMSprop(params),
+    "rmsprop_centered_momentum": lambda engine, params: engine.optim.RMSprop(params, centered=True, momentum=0.9),
 }
 
 
@@ -152,6 +155,8 @@ BAD_SETTINGS = {
     "adam_beta_of_1": lambda engine, params: engine.optim.Adam(params, betas=(0.9, 1.0)),
     "adam_negative_eps": lambda engine, params: engine.optim.Adam(params, eps=-1e-8),
     "adamw_negative_lr": lambda engine, params: engine.optim.AdamW(params, lr=-1),
+    "rmsprop_negative_alpha": lambda engine, params: engine.optim.RMSprop(params, alpha=-0.9),
+    "rmsprop_negative_momentum": lambda engine, params: engine.optim.RMSprop(params, momentum=-0.9),
     "no_parameters": lambda engine, params: engine.optim.SGD([], lr=0.1),
     "a_parameter_twice": lambda engine, params: engine.optim.SGD([{"params": params}, {"params": params}], lr=0.1),
 }

@@ -81,6 +81,10 @@ OPTIMIZERS = {
     "adam_weight_decay": lambda engine, params: engine.optim.Adam(params, lr=0.01, weight_decay=0.1),
     "adamw": lambda engine, params: engine.optim.AdamW(params, lr=0.01),
     "adamw_amsgrad": lambda engine, params: engine.optim.AdamW(params, lr=0.01, weight_decay=0.1, amsgrad=True),
+    "rmsprop": lambda engine, params: engine.optim.RMSprop(params, lr=0.01),
+    "rmsprop_momentum_weight_decay": lambda engine, params: engine.optim.RMSprop(params, lr=0.01, momentum=0.9, weight_decay=0.1),
+    "rmsprop_centered": lambda engine, params: engine.optim.RMSprop(params, lr=0.01, alpha=0.9, centered=True, momentum=0.5),
+    "rmsprop_maximize": lambda engine, params: engine.optim.RMSprop(params, lr=0.001, maximize=True),
 }
 
 

@@ -6,7 +6,7 @@ from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import eq, equal, ge, gt, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
 from .conversion import cast, clone, overwrite
 from .conv import conv1d, conv2d, fold, pad, unfold
-from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
+from .elementwise import abs, clamp, clip, cos, exp, log, maximum, minimum, sin, sqrt, where
 from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
 from .linalg import linear, matmul, mm
@@ -20,11 +20,11 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat",
+    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow",
-    "relu", "reshape", "select", "sigmoid", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum",
+    "relu", "reshape", "select", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum",
     "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "view", "where",
     "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add", "index_select", "masked_fill", "scatter",
     "scatter_add", "linalg_norm", "matrix_norm", "norm", "vector_norm",

@@ -64,6 +64,8 @@ class Pow(Function):
     """y = x ** p for a number p."""
 
     def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
+        if x.dtype.kind in "iu" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         self.save_for_backward(x)
         self.exponent = exponent
         return x**exponent
@@ -83,6 +85,8 @@ class PowOfNumber(Function):
     PyTorch calls its slope 0 wherever x ≥ 0. It keeps x for that, whatever b, and so does gradstep.
     """
 
+    pytorch_name = "PowBackward2"
+
     def forward(self, x: np.ndarray, base: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):  # 0 ** −1 = inf, as in PyTorch; ln 0 = −inf, handled by the backward
             y = np.power(base, x)
@@ -98,6 +102,38 @@ class PowOfNumber(Function):
                 slope = backward_math.where(x >= 0, backward_math.zeros_like(y), y * self.log_base)
             return grad * slope
         return grad * (y * self.log_base)
+
+
+class PowOfTensors(Function):
+    """z = x ** y, both tensors (broadcast): ∂z/∂x = y·x^(y−1), ∂z/∂y = z·ln x.
+
+    Where PyTorch's formulas meet 0·∞ they take 0, and so does gradstep: the slope in x where
+    y = 0 (x⁰ = 1 whatever x), and the slope in y where x = 0 and y ≥ 0.
+    """
+
+    pytorch_name = "PowBackward1"
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** −1 = inf, (−8) ** 0.5 = nan, as in PyTorch
+            if x.dtype.kind in "iu" and (y < 0).any():
+                # NumPy refuses; PyTorch gives 1/xⁿ rounded toward 0 (2 ** -1 = 0, (−1) ** −3 = −1).
+                z = np.trunc(np.power(x.astype(np.float64), y)).astype(x.dtype)
+            else:
+                z = np.power(x, y)
+        self.save_for_backward(x, y, z)
+        return z
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        x, y, z = self.saved_tensors
+        y_is_zero, x_is_zero = backward_math.values(y) == 0, backward_math.values(x) == 0
+        grad_x = grad_y = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** −1 and ln 0: replaced by 0 where PyTorch does
+            if self.needs_input_grad[0]:
+                grad_x = grad * backward_math.where(y_is_zero, backward_math.zeros_like(z), y * x ** (y - 1))
+            if self.needs_input_grad[1]:
+                grad_y = grad * backward_math.where(x_is_zero & (backward_math.values(y) >= 0),
+                                                    backward_math.zeros_like(z), z * backward_math.log(x))
+        return grad_x, grad_y
 
 
 class Reciprocal(Function):
@@ -159,9 +195,9 @@ def neg(input: Tensor) -> Tensor:
 
 @accepts_out
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
-    """``input ** exponent`` where one of the two is a number."""
+    """``input ** exponent``: a tensor to a number, a number to a tensor, or a tensor to a tensor (broadcast)."""
     if isinstance(exponent, Tensor) and isinstance(input, Tensor):
-        raise TypeError("pow(): gradstep supports a number as the exponent or as the base, not two tensors")
+        return PowOfTensors.apply(*broadcast_together("pow", input, exponent))
     if isinstance(exponent, Tensor):
         base, x = promoted("pow", input, exponent)  # 2 ** int64 tensor stays int64, as in PyTorch
         return PowOfNumber.apply(x, base=base._array)

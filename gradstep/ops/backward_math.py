@@ -22,12 +22,25 @@ from .. import _dtype
 from .._tensor import Tensor
 
 
+def values(x: Any) -> np.ndarray:
+    """The numbers of an array or a tensor, for a mask that is a constant of the formula (no gradient flows through it)."""
+    return x._array if isinstance(x, Tensor) else x
+
+
 def exp(x: Any) -> Any:
     return x.exp() if isinstance(x, Tensor) else np.exp(x)
 
 
 def log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
 
 
 def tanh(x: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sqrt, abs, clamp, maximum, minimum, where."""
+"""Elementwise math: exp, log, sqrt, sin, cos, abs, clamp, maximum, minimum, where."""
 from __future__ import annotations
 
 from typing import Any
@@ -42,6 +42,26 @@ class Sqrt(Function):
     def backward(self, grad: Any) -> Any:
         (y,) = self.saved_tensors
         return grad / (2 * y)  # ∂√x/∂x = 1/(2√x)
+
+
+class Sin(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        return grad * backward_math.cos(x)  # ∂sin(x)/∂x = cos(x)
+
+
+class Cos(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.cos(x)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        return -grad * backward_math.sin(x)  # ∂cos(x)/∂x = −sin(x)
 
 
 class Abs(Function):
@@ -116,6 +136,16 @@ def log(input: Tensor) -> Tensor:
 @accepts_out
 def sqrt(input: Tensor) -> Tensor:
     return Sqrt.apply(floating(input))
+
+
+@accepts_out
+def sin(input: Tensor) -> Tensor:
+    return Sin.apply(floating(input))
+
+
+@accepts_out
+def cos(input: Tensor) -> Tensor:
+    return Cos.apply(floating(input))
 
 
 @accepts_out
