@@ -25,10 +25,10 @@ from .creation import (
 )
 from .ops import (
     abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, cos, div, eq, equal, erf, exp, flatten,
-    gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, lt,
+    gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, logsumexp, lt,
     masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg, norm, permute, pow, relu, reshape,
-    scatter, scatter_add, sigmoid, sin, softmax, sort, sqrt, squeeze, stack, sub, sum, tanh, transpose, unique,
-    unsqueeze, where,
+    scatter, scatter_add, sigmoid, sin, softmax, sort, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unique,
+    unsqueeze, var, where,
 )
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import accelerator, autograd, backends, cuda, linalg, random  # noqa: E402

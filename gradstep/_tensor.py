@@ -646,6 +646,18 @@ class Tensor:
         return ops.mean(self, dim, keepdim)
 
     @accepts_numpy_names
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> "Tensor":
+        return ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    @accepts_numpy_names
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> "Tensor":
+        return ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    @accepts_numpy_names
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
+        return ops.logsumexp(self, dim, keepdim)
+
+    @accepts_numpy_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return ops.max(self, dim, keepdim)
 

@@ -174,6 +174,13 @@ def _(data, seed):
     return lambda lib, x, y: x**y, [positive(seed, x_shape), uniform(seed + 1, y_shape)]
 
 
+@case("var, std and logsumexp")
+def _(data, seed):
+    shape = data.draw(shapes.filter(lambda shape: np.prod(shape) > 1))
+    return lambda lib, x: x.var() + x.std(correction=0) * x.sum() + lib.logsumexp(x, tuple(range(x.ndim))), [
+        uniform(seed, shape)]
+
+
 @case("sin and cos")
 def _(data, seed):
     return lambda lib, x: lib.sin(x) * x.cos(), [uniform(seed, data.draw(shapes))]

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -233,6 +233,21 @@ def test_sum_and_mean_along_dims(name, shape, seed, keepdim, data):
     dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True), label="dims")
     dim = dims[0] - len(shape) if len(dims) == 1 else tuple(dims)  # an int (counted from the back), or a tuple
     check_gradients(lambda lib, x: getattr(lib, name)(x, dim, keepdim=keepdim), uniform(seed, shape), seed=seed)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "logsumexp"])
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=seeds, keepdim=st.booleans(), correction=st.sampled_from([0, 1]), data=st.data())
+def test_var_std_and_logsumexp(name, shape, seed, keepdim, correction, data):
+    dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True), label="dims")
+    dim = dims[0] - len(shape) if len(dims) == 1 else tuple(dims)
+    if name == "logsumexp":
+        op = lambda lib, x: lib.logsumexp(x, dim, keepdim=keepdim)  # noqa: E731
+    else:
+        # at least two values per result, so that N − correction > 0 and σ > 0 (random values differ)
+        assume(np.prod([shape[d] for d in dims]) > correction)
+        op = lambda lib, x: getattr(x, name)(dim, keepdim=keepdim, correction=correction)  # noqa: E731
+    check_gradients(op, uniform(seed, shape), seed=seed)
 
 
 @pytest.mark.parametrize("name", ["max", "min"])

@@ -188,7 +188,9 @@ def test_backprop_steps_back_and_shows_each_local_derivative(browser, address):
 def test_a_training_run_draws_its_loss_and_weights_and_stops(browser, address, tmp_path):
     open_page(browser, address, "train")
     wait_for(browser, lambda: browser.find_element(By.ID, "lr").get_attribute("value") == "0.15")
-    type_into(browser, "train_size", "2000")
+    # 50 epochs of 20,000 images: long enough to be seen training (50 epochs of 2,000 images were
+    # over within a second, before the first look), and stopped after three.
+    type_into(browser, "train_size", "20000")
     type_into(browser, "epochs", "50")
     browser.find_element(By.ID, "start").click()
     wait_for(browser, lambda: int(browser.find_element(By.ID, "loss-chart").get_attribute("data-points")) >= 16)
@@ -196,8 +198,7 @@ def test_a_training_run_draws_its_loss_and_weights_and_stops(browser, address, t
     assert text(browser, "status").startswith("Training: epoch")
     wait_for(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, "#weights canvas")) == 16)
     wait_for(browser, lambda: int(browser.find_element(By.ID, "weights").get_attribute("data-updates")) >= 2)
-    # Three epochs (of 16 batches each) give the validation curve and the confusion matrix something
-    # to show. A whole run of 2,000 images takes only seconds: stop it at once, then look.
+    # Three epochs give the validation curve and the confusion matrix something to show: stop, then look.
     accuracy_chart = browser.find_element(By.ID, "accuracy-chart")
     wait_for(browser, lambda: int(accuracy_chart.get_attribute("data-validation-points")) >= 3)
     browser.find_element(By.ID, "stop").click()

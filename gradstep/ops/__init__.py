@@ -13,7 +13,7 @@ from .linalg import linear, matmul, mm
 from .norm import linalg_norm, matrix_norm, norm, vector_norm
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .reduction import all, any, argmax, argmin, max, mean, min, sum
+from .reduction import all, any, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     cat, chunk, concat, expand, flatten, movedim, narrow, permute, reshape, select, split, squeeze, stack,
     swapaxes, swapdims, transpose, unbind, unsqueeze, view,
@@ -22,10 +22,10 @@ from .shape import (
 __all__ = [
     "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
-    "log", "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
+    "log", "log_softmax", "logsumexp", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow",
-    "relu", "reshape", "select", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "sub", "sum",
-    "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "view", "where",
+    "relu", "reshape", "select", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
+    "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "var", "view", "where",
     "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add", "index_select", "masked_fill", "scatter",
     "scatter_add", "linalg_norm", "matrix_norm", "norm", "vector_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "fold", "max_pool2d", "pad", "unfold",

@@ -95,6 +95,11 @@ def expand_dims(x: Any, axes: tuple[int, ...]) -> Any:
     return x.reshape(tuple(shape))
 
 
+def mean(x: Any, dims: tuple[int, ...]) -> Any:
+    """The mean over ``dims``, kept as size-1 dims so that it broadcasts against x."""
+    return x.mean(dim=dims, keepdim=True) if isinstance(x, Tensor) else x.mean(axis=dims, keepdims=True)
+
+
 def zeros_like(x: Any) -> Any:
     """Zeros of x's shape and dtype: a constant, with no history."""
     return Tensor._wrap(np.zeros_like(x._array)) if isinstance(x, Tensor) else np.zeros_like(x)

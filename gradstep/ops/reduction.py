@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min (whole tensor or along dims), argmax, argmin, all, any."""
+"""Reductions: sum, mean, var, std, logsumexp, max, min (whole tensor or along dims), argmax, argmin, all, any."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -11,7 +11,7 @@ from .._signatures import accepts_numpy_names
 from .._tensor import Tensor
 from ..autograd.function import Function
 from . import backward_math
-from .operands import normalize_dim, normalize_dims
+from .operands import floating, normalize_dim, normalize_dims
 
 # What torch.max(x, dim) returns: a pair that also has names.
 MaxResult = namedtuple("max", ["values", "indices"])
@@ -50,6 +50,73 @@ class Mean(Function):
 
     def name(self) -> str:
         return "MeanBackward0" if len(self.dims) == len(self.input_shape) else "MeanBackward1"
+
+
+class Var(Function):
+    """σ² = Σ(x − x̄)² / (N − c) over ``dims``, c the correction (1: the unbiased estimate).
+
+    ∂σ²/∂xᵢ = 2(xᵢ − x̄)/(N − c): x̄ depends on xᵢ too, but Σ(x − x̄) = 0 cancels that term.
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
+        self.save_for_backward(x)
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.divisor = int(np.prod([x.shape[d] for d in dims])) - correction
+        with np.errstate(divide="ignore", invalid="ignore"):  # N ≤ c: inf or nan, as in PyTorch
+            return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+
+    def backward(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        centred = x - backward_math.mean(x, self.dims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * centred * (2 / self.divisor)
+
+
+class Std(Function):
+    """σ = √(Σ(x − x̄)² / (N − c)); ∂σ/∂xᵢ = (xᵢ − x̄) / ((N − c)·σ), from ∂σ²/∂xᵢ and σ² = σ·σ.
+
+    Where σ = 0 (all values equal) the slope is taken as 0, as PyTorch takes it.
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        self.divisor = int(np.prod([x.shape[d] for d in dims])) - correction
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sigma = np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
+        self.save_for_backward(x, sigma)  # the output itself, so that a second derivative follows it back
+        return sigma
+
+    def backward(self, grad: Any) -> Any:
+        x, sigma = self.saved_tensors
+        sigma = sigma if self.keepdim else backward_math.expand_dims(sigma, self.dims)
+        centred = x - backward_math.mean(x, self.dims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = backward_math.where(backward_math.values(sigma) == 0, backward_math.zeros_like(centred),
+                                        centred / (sigma * self.divisor))
+        return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * slope
+
+
+class LogSumExp(Function):
+    """y = log Σ eˣ over ``dims``, computed as m + log Σ e^(x − m) with m the largest x (no overflow).
+
+    ∂y/∂xᵢ = e^(xᵢ − y): the softmax of x.
+    """
+
+    pytorch_name = "LogsumexpBackward0"
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
+        largest = np.max(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+        largest = np.where(np.isfinite(largest), largest, 0)  # all −inf (or an inf) in a row: shift by 0
+        y = largest + np.log(np.exp(x - largest).sum(axis=dims, keepdims=True))
+        y = y if keepdim else y.squeeze(dims)
+        self.save_for_backward(x, y)  # the output itself, so that a second derivative follows it back
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        x, y = self.saved_tensors
+        y = y if self.keepdim else backward_math.expand_dims(y, self.dims)
+        return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * backward_math.exp(x - y)
 
 
 class Extreme(Function):
@@ -126,6 +193,44 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
             "call .float() first"
         )
     return Mean.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def _correction(name: str, input: Tensor, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
+    """PyTorch's ways to ask for var and std: ``(dim, unbiased)``, ``(unbiased)`` or ``(dim, correction=c)``."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"{name}(): std and var only support floating point and complex dtypes, got {input.dtype}")
+    if isinstance(dim, bool):  # x.var(False): the flag in the place of dim
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{name}(): give either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None else int(unbiased)
+    return dim, correction
+
+
+@accepts_numpy_names
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    """Variance over ``dim`` (all dims by default), divided by N − 1 unless ``correction`` (or ``unbiased``) says otherwise.
+
+    >>> import gradstep
+    >>> gradstep.tensor([1.0, 2.0, 3.0, 4.0]).var(), gradstep.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0)
+    (tensor(1.6667), tensor(1.2500))
+    """
+    dim, correction = _correction("var", input, dim, unbiased, correction)
+    return Var.apply(input, dims=normalize_dims(dim, input.ndim), correction=correction, keepdim=keepdim)
+
+
+@accepts_numpy_names
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    """Standard deviation, the square root of ``var`` with the same arguments."""
+    dim, correction = _correction("std", input, dim, unbiased, correction)
+    return Std.apply(input, dims=normalize_dims(dim, input.ndim), correction=correction, keepdim=keepdim)
+
+
+@accepts_numpy_names
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log Σ exp(x) over ``dim``, without overflow: the smooth maximum, and softmax's normaliser."""
+    return LogSumExp.apply(floating(input), dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
