@@ -24,9 +24,10 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, cos, div, eq, equal, erf, exp, flatten,
+    abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, cos, cumsum, div, dot, eq, equal, erf, exp,
+    flatten,
     gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, logsumexp, lt,
-    masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg, norm, permute, pow, relu, reshape,
+    masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv, ne, neg, norm, outer, permute, pow, relu, reshape,
     scatter, scatter_add, sigmoid, sin, softmax, sort, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unique,
     unsqueeze, var, where,
 )

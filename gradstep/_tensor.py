@@ -589,7 +589,21 @@ class Tensor:
     def matmul(self, other: "Tensor") -> "Tensor":
         return ops.matmul(self, other)
 
-    mm = matmul
+    def mm(self, mat2: "Tensor") -> "Tensor":
+        return ops.mm(self, mat2)
+
+    def mv(self, vec: "Tensor") -> "Tensor":
+        return ops.mv(self, vec)
+
+    def dot(self, other: "Tensor") -> "Tensor":
+        return ops.dot(self, other)
+
+    def outer(self, vec2: "Tensor") -> "Tensor":
+        return ops.outer(self, vec2)
+
+    @accepts_numpy_names
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        return ops.cumsum(self, dim, dtype=dtype)
 
     def exp(self) -> "Tensor":
         return ops.exp(self)

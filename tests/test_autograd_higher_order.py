@@ -21,7 +21,7 @@ graph. The data keeps away from points without a derivative, as in ``test_engine
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -174,16 +174,62 @@ def _(data, seed):
     return lambda lib, x, y: x**y, [positive(seed, x_shape), uniform(seed + 1, y_shape)]
 
 
-@case("var, std and logsumexp")
-def _(data, seed):
-    shape = data.draw(shapes.filter(lambda shape: np.prod(shape) > 1))
-    return lambda lib, x: x.var() + x.std(correction=0) * x.sum() + lib.logsumexp(x, tuple(range(x.ndim))), [
-        uniform(seed, shape)]
+def spread(name):
+    """var or std over drawn dims, with a drawn correction and keepdim; at least two values per result."""
+    def draw_case(data, seed):
+        shape = data.draw(nonscalar_shapes)
+        dims = tuple(data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True), label="dims"))
+        correction, keepdim = data.draw(st.sampled_from([0, 1])), data.draw(st.booleans())
+        assume(np.prod([shape[d] for d in dims]) > 1)
+        return lambda lib, x: getattr(x, name)(dims, correction=correction, keepdim=keepdim) * x.sum(), [
+            uniform(seed, shape)]
+    return draw_case
 
 
-@case("sin and cos")
+case("var")(spread("var"))
+case("std")(spread("std"))
+
+
+@case("logsumexp")
 def _(data, seed):
-    return lambda lib, x: lib.sin(x) * x.cos(), [uniform(seed, data.draw(shapes))]
+    shape = data.draw(nonscalar_shapes)
+    dim, keepdim = draw_dim(data, len(shape)), data.draw(st.booleans())
+    return lambda lib, x: lib.logsumexp(x * x, dim, keepdim=keepdim), [uniform(seed, shape)]
+
+
+@case("cumsum")
+def _(data, seed):
+    shape = data.draw(shapes)
+    dim = draw_dim(data, len(shape))
+    return lambda lib, x: lib.cumsum(x * x, dim), [uniform(seed, shape)]
+
+
+@case("sin")
+def _(data, seed):
+    return lambda lib, x: lib.sin(x) * x, [uniform(seed, data.draw(shapes))]
+
+
+@case("cos")
+def _(data, seed):
+    return lambda lib, x: x.cos() * x, [uniform(seed, data.draw(shapes))]
+
+
+@case("dot")
+def _(data, seed):
+    n = data.draw(st.integers(1, 4))
+    return lambda lib, x, y: lib.dot(x * x, y) * x.sum(), [uniform(seed, (n,)), uniform(seed + 1, (n,))]
+
+
+@case("mv")
+def _(data, seed):
+    n, k = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    return lambda lib, x, y: lib.mv(x * x, y) * y.sum(), [uniform(seed, (n, k)), uniform(seed + 1, (k,))]
+
+
+@case("outer")
+def _(data, seed):
+    n, m = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    return lambda lib, x, y: lib.outer(x * x, y * y), [uniform(seed, (n,)), uniform(seed + 1, (m,))]
 
 
 @case("exp")

@@ -250,6 +250,13 @@ def test_var_std_and_logsumexp(name, shape, seed, keepdim, correction, data):
     check_gradients(op, uniform(seed, shape), seed=seed)
 
 
+@SETTINGS
+@given(shape=shapes, seed=seeds, data=st.data())
+def test_cumsum(shape, seed, data):
+    dim = draw_dim(data, shape)
+    check_gradients(lambda lib, x: lib.cumsum(x, dim), uniform(seed, shape), seed=seed)
+
+
 @pytest.mark.parametrize("name", ["max", "min"])
 @SETTINGS
 @given(shape=nonscalar_shapes, seed=seeds, keepdim=st.booleans(), data=st.data())
@@ -390,6 +397,36 @@ def test_matmul(batch, sizes, x_is_vector, y_is_vector, seed):
     y_shape = (k,) if y_is_vector else (*batch.input_shapes[1], k, m)
     check_gradients(lambda lib, x, y: x @ y, uniform(seed, x_shape), uniform(seed + 1, y_shape), seed=seed)
     check_gradients(lambda lib, x, y: lib.matmul(x, y), uniform(seed, x_shape), uniform(seed + 1, y_shape), seed=seed)
+
+
+@SETTINGS
+@given(sizes=st.tuples(st.integers(1, 4), st.integers(1, 4)), seed=seeds)
+def test_mm_mv_dot_and_outer(sizes, seed):
+    n, k = sizes
+    check_gradients(lambda lib, x, y: lib.mm(x, y), uniform(seed, (n, k)), uniform(seed + 1, (k, n)), seed=seed)
+    check_gradients(lambda lib, x, y: lib.mv(x, y), uniform(seed, (n, k)), uniform(seed + 1, (k,)), seed=seed)
+    check_gradients(lambda lib, x, y: lib.dot(x, y), uniform(seed, (k,)), uniform(seed + 1, (k,)), seed=seed)
+    check_gradients(lambda lib, x, y: lib.outer(x, y), uniform(seed, (n,)), uniform(seed + 1, (k,)), seed=seed)
+
+
+def test_products_refuse_operands_of_two_dtypes_and_of_the_wrong_dims():
+    def outcomes(lib):
+        float32, float64 = lib.ones(2, 3), lib.ones(3, 2, dtype=lib.float64)
+        cases = [lambda: float32 @ float64, lambda: lib.mm(float32, float64),
+                 lambda: lib.nn.Linear(3, 2)(lib.ones(1, 3, dtype=lib.float64)),
+                 lambda: lib.nn.functional.linear(lib.ones(1, 3), lib.ones(2, 3), lib.ones(2, dtype=lib.float64)),
+                 lambda: lib.dot(lib.ones(2, 3), lib.ones(3)), lambda: lib.dot(lib.ones(3), lib.ones(4)),
+                 lambda: lib.mv(lib.ones(3), lib.ones(3)), lambda: lib.mm(lib.ones(3), lib.ones(3, 2))]
+        seen = []
+        for case in cases:
+            try:
+                case()
+                seen.append(None)
+            except RuntimeError:
+                seen.append("RuntimeError")
+        return seen
+
+    assert outcomes(gradstep) == outcomes(torch) == ["RuntimeError"] * 8
 
 
 @SETTINGS

@@ -9,21 +9,21 @@ from .conv import conv1d, conv2d, fold, pad, unfold
 from .elementwise import abs, clamp, clip, cos, exp, log, maximum, minimum, sin, sqrt, where
 from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
-from .linalg import linear, matmul, mm
+from .linalg import dot, linear, matmul, mm, mv, outer
 from .norm import linalg_norm, matrix_norm, norm, vector_norm
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .reduction import all, any, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .reduction import all, any, argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     cat, chunk, concat, expand, flatten, movedim, narrow, permute, reshape, select, split, squeeze, stack,
     swapaxes, swapdims, transpose, unbind, unsqueeze, view,
 )
 
 __all__ = [
-    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos",
+    "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos", "cumsum", "dot",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logsumexp", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
-    "mean", "min", "minimum", "mm", "movedim", "mul", "narrow", "ne", "neg", "overwrite", "permute", "pow",
+    "mean", "min", "minimum", "mm", "movedim", "mul", "mv", "outer", "narrow", "ne", "neg", "overwrite", "permute", "pow",
     "relu", "reshape", "select", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "swapaxes", "swapdims", "tanh", "transpose", "unbind", "unique", "unsqueeze", "var", "view", "where",
     "elu", "erf", "gelu", "leaky_relu", "silu", "gather", "index_add", "index_select", "masked_fill", "scatter",

@@ -1,15 +1,19 @@
-"""Matrix products: ``matmul`` (1-D, 2-D and batched) and ``linear``, a layer's y = x Wᵀ + b."""
+"""Matrix products: ``matmul`` (1-D, 2-D and batched), ``mm``, ``mv``, ``dot``, ``outer`` and ``linear``, a layer's y = x Wᵀ + b.
+
+As in PyTorch, the operands of a product must have one dtype: a float64 input (NumPy's
+default) into float32 weights is refused, not quietly promoted.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .._signatures import accepts_out
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .blas_threads import use_threads_for
-from .operands import promoted
 
 
 class MatMul(Function):
@@ -100,18 +104,59 @@ def _check_matmul_shapes(x: Tensor, y: Tensor) -> None:
         )
 
 
+def _check_same_dtype(op: str, **operands: Tensor | None) -> None:
+    present = {name: tensor for name, tensor in operands.items() if tensor is not None}
+    dtypes = {tensor.dtype for tensor in present.values()}
+    if len(dtypes) > 1:
+        listed = ", ".join(f"{name} {_dtype.scalar_type_name(tensor.dtype)}" for name, tensor in present.items())
+        hint = " (a float64 tensor often comes from NumPy: convert it with .float())" if _dtype.float64 in dtypes else ""
+        raise RuntimeError(f"{op}: the operands must have the same dtype, but got {listed}{hint}")
+
+
 @accepts_out
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
     for name, value in (("input", input), ("other", other)):
         if not isinstance(value, Tensor):
             raise TypeError(f"matmul(): {name} must be a Tensor, got {type(value).__name__}")
-    x, y = promoted("matmul", input, other)
-    _check_matmul_shapes(x, y)
-    return MatMul.apply(x, y)
+    _check_same_dtype("matmul", input=input, other=other)
+    _check_matmul_shapes(input, other)
+    return MatMul.apply(input, other)
 
 
-mm = matmul
+@accepts_out
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Matrix times matrix, both 2-D."""
+    for name, value in (("self", input), ("mat2", mat2)):
+        if not isinstance(value, Tensor) or value.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix" + (f" (got {value.ndim}-D)" if isinstance(value, Tensor) else ""))
+    return matmul(input, mat2)
+
+
+@accepts_out
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix (2-D) times vector (1-D)."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"mv(): vector + matrix @ vector expected, got a {input.ndim}-D matrix and a {vec.ndim}-D vector")
+    return matmul(input, vec)
+
+
+@accepts_out
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """Σᵢ xᵢ·yᵢ of two 1-D tensors of one length."""
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+    if input.numel() != tensor.numel():
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.numel()}] and src [{tensor.numel()}] to "
+                           f"have the same number of elements, but got {input.numel()} and {tensor.numel()} elements respectively")
+    return matmul(input, tensor)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """The matrix xᵢ·yⱼ of two 1-D tensors (every product of one element of each)."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer(): 1D tensors expected, but got {input.ndim}D and {vec2.ndim}D tensors")
+    return input.reshape(-1, 1) * vec2
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -126,5 +171,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)} "
             f"(expected input (..., {weight.shape[-1]}))"
         )
-    tensors = promoted("linear", input, weight) if bias is None else promoted("linear", input, weight, bias)
-    return Linear.apply(*tensors)
+    if bias is None:
+        if input._array.dtype != weight._array.dtype:
+            _check_same_dtype("linear", input=input, weight=weight)
+        return Linear.apply(input, weight)
+    if not input._array.dtype == weight._array.dtype == bias._array.dtype:
+        _check_same_dtype("linear", input=input, weight=weight, bias=bias)
+    return Linear.apply(input, weight, bias)

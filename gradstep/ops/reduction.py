@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, var, std, logsumexp, max, min (whole tensor or along dims), argmax, argmin, all, any."""
+"""Reductions: sum, mean, var, std, logsumexp, max, min (whole tensor or along dims), argmax, argmin, all, any;
+and cumsum, the running sum."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -119,6 +120,34 @@ class LogSumExp(Function):
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * backward_math.exp(x - y)
 
 
+class CumSum(Function):
+    """yᵢ = x₁ + … + xᵢ along ``dim``.
+
+    xⱼ is part of every yᵢ with i ≥ j, so ∂L/∂xⱼ = Σ_{i≥j} ∂L/∂yᵢ: the running sum of the
+    gradient taken from the end (``ReverseCumSum``).
+    """
+
+    pytorch_name = "CumsumBackward0"
+
+    def forward(self, x: np.ndarray, dim: int, dtype: np.dtype | None) -> np.ndarray:
+        self.dim = dim
+        return np.cumsum(x, axis=dim, dtype=dtype)
+
+    def backward(self, grad: Any) -> Any:
+        return ReverseCumSum.run(grad, dim=self.dim)
+
+
+class ReverseCumSum(Function):
+    """yᵢ = xᵢ + … + x_last along ``dim``: CumSum's backward, whose own backward is CumSum."""
+
+    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+        self.dim = dim
+        return np.flip(np.cumsum(np.flip(x, dim), axis=dim), dim)
+
+    def backward(self, grad: Any) -> Any:
+        return CumSum.run(grad, dim=self.dim, dtype=None)
+
+
 class Extreme(Function):
     """The largest (or smallest) element of the whole tensor.
 
@@ -231,6 +260,23 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log Σ exp(x) over ``dim``, without overflow: the smooth maximum, and softmax's normaliser."""
     return LogSumExp.apply(floating(input), dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@accepts_numpy_names
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim``: [1, 2, 3] → [1, 3, 6]. Bool and integer tensors sum to int64.
+
+    >>> import gradstep
+    >>> gradstep.tensor([1, 2, 3]).cumsum(0)
+    tensor([1, 3, 6])
+    """
+    target = _dtype.to_dtype(dtype)
+    if target is None and not input.dtype.is_floating_point:
+        target = _dtype.int64
+    if input.ndim == 0:  # dim 0 (or -1) of a 0-d tensor: its one element
+        normalize_dim(dim, 0)
+        return CumSum.apply(input, dim=None, dtype=None if target is None else target.numpy).reshape(())
+    return CumSum.apply(input, dim=normalize_dim(dim, input.ndim), dtype=None if target is None else target.numpy)
 
 
 def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
