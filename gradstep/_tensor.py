@@ -605,6 +605,47 @@ class Tensor:
     def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
         return ops.cumsum(self, dim, dtype=dtype)
 
+    def bmm(self, mat2: "Tensor") -> "Tensor":
+        return ops.bmm(self, mat2)
+
+    @accepts_numpy_names
+    def amax(self, dim: Any = (), keepdim: bool = False) -> "Tensor":
+        return ops.amax(self, dim, keepdim)
+
+    @accepts_numpy_names
+    def amin(self, dim: Any = (), keepdim: bool = False) -> "Tensor":
+        return ops.amin(self, dim, keepdim)
+
+    def flip(self, *dims: Any) -> "Tensor":
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        return ops.triu(self, diagonal)
+
+    def sign(self) -> "Tensor":
+        return ops.sign(self)
+
+    def floor(self) -> "Tensor":
+        return ops.floor(self)
+
+    def ceil(self) -> "Tensor":
+        return ops.ceil(self)
+
+    def round(self, *, decimals: int = 0) -> "Tensor":
+        return ops.round(self, decimals=decimals)
+
+    def trunc(self) -> "Tensor":
+        return ops.trunc(self)
+
+    def isclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> "Tensor":
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return ops.allclose(self, other, rtol, atol, equal_nan)
+
     def exp(self) -> "Tensor":
         return ops.exp(self)
 

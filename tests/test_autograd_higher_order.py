@@ -214,6 +214,52 @@ def _(data, seed):
     return lambda lib, x: x.cos() * x, [uniform(seed, data.draw(shapes))]
 
 
+@case("flip")
+def _(data, seed):
+    shape = data.draw(nonscalar_shapes)
+    return lambda lib, x: (x * x).flip(tuple(range(len(shape)))), [uniform(seed, shape)]
+
+
+def triangle(name):
+    def draw_case(data, seed):
+        shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=3))
+        diagonal = data.draw(st.integers(-1, 1))
+        return lambda lib, x: getattr(lib, name)(x * x, diagonal), [uniform(seed, shape)]
+    return draw_case
+
+
+case("tril")(triangle("tril"))
+case("triu")(triangle("triu"))
+
+
+def extreme_along(name):
+    def draw_case(data, seed):
+        shape = data.draw(nonscalar_shapes)
+        dim, keepdim = draw_dim(data, len(shape)), data.draw(st.booleans())
+        return lambda lib, x: getattr(lib, name)(x * x, dim, keepdim=keepdim) * x.sum(), [uniform(seed, shape)]
+    return draw_case
+
+
+case("amax")(extreme_along("amax"))
+case("amin")(extreme_along("amin"))
+
+
+def stepwise(name):
+    def draw_case(data, seed):
+        return lambda lib, x: getattr(lib, name)(x * 3) * x * x, [uniform(seed, data.draw(shapes))]
+    return draw_case
+
+
+for _name in ("sign", "floor", "ceil", "round", "trunc"):
+    case(_name)(stepwise(_name))
+
+
+@case("bmm")
+def _(data, seed):
+    b, n, k = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)))
+    return lambda lib, x, y: lib.bmm(x * x, y), [uniform(seed, (b, n, k)), uniform(seed + 1, (b, k, n))]
+
+
 @case("dot")
 def _(data, seed):
     n = data.draw(st.integers(1, 4))
@@ -902,7 +948,7 @@ def _(data, seed):
 
 
 NOT_DIFFERENTIABLE = {
-    "all", "any", "argmax", "argmin", "eq", "equal", "ge", "gt", "le", "lt", "ne",
+    "all", "allclose", "any", "argmax", "argmin", "eq", "equal", "ge", "gt", "isclose", "le", "lt", "ne",
     "logical_and", "logical_not", "logical_or", "unique",
 }
 

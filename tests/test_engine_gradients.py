@@ -181,6 +181,12 @@ UNARY_OPS = {
     "log": (lambda lib, x: lib.log(x), positive),
     "sqrt": (lambda lib, x: x.sqrt(), positive),
     "sin": (lambda lib, x: lib.sin(x), lambda seed, shape: uniform(seed, shape, -4, 4)),
+    # flat between their jumps: gradient 0, as in PyTorch (random values are never on a jump)
+    "sign": (lambda lib, x: x.sign() * x, uniform),
+    "floor": (lambda lib, x: lib.floor(x * 3) * x, uniform),
+    "ceil": (lambda lib, x: x.mul(3).ceil() * x, uniform),
+    "round": (lambda lib, x: lib.round(x * 3) * x + x.round(decimals=1), uniform),
+    "trunc": (lambda lib, x: lib.trunc(x * 3) * x, uniform),
     "cos": (lambda lib, x: x.cos(), lambda seed, shape: uniform(seed, shape, -4, 4)),
     "abs": (lambda lib, x: x.abs(), away_from_zero),
     "relu": (lambda lib, x: lib.relu(x), away_from_zero),
@@ -250,6 +256,18 @@ def test_var_std_and_logsumexp(name, shape, seed, keepdim, correction, data):
     check_gradients(op, uniform(seed, shape), seed=seed)
 
 
+@pytest.mark.parametrize("name", ["amax", "amin"])
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=seeds, keepdim=st.booleans(), ties=st.booleans(), data=st.data())
+def test_amax_and_amin(name, shape, seed, keepdim, ties, data):
+    dims = tuple(data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True), label="dims"))
+    x = uniform(seed, shape)
+    if ties:  # whole numbers: ties are likely, and they share the gradient
+        x = np.round(x * 2)
+    check_gradients(lambda lib, x: getattr(lib, name)(x, dims, keepdim=keepdim), x, seed=seed,
+                    finite_differences=not ties)
+
+
 @SETTINGS
 @given(shape=shapes, seed=seeds, data=st.data())
 def test_cumsum(shape, seed, data):
@@ -298,6 +316,24 @@ def test_transpose_permute_and_T(shape, seed, data):
     check_gradients(lambda lib, x: x.permute(*order) * lib.permute(x, order), uniform(seed, shape), seed=seed)
     if len(shape) == 2:  # PyTorch deprecates .T for other ranks
         check_gradients(lambda lib, x: x.T, uniform(seed, shape), seed=seed)
+
+
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=seeds, diagonal=st.integers(-2, 2), data=st.data())
+def test_flip_tril_and_triu(shape, seed, diagonal, data):
+    dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True), label="dims")
+    check_gradients(lambda lib, x: x.flip(dims) * x, uniform(seed, shape), seed=seed)
+    if len(shape) >= 2:
+        check_gradients(lambda lib, x: lib.tril(x, diagonal) + x.triu(diagonal) * x, uniform(seed, shape), seed=seed)
+
+
+def test_isclose_and_allclose_as_in_pytorch():
+    def outcomes(lib):
+        a, b = lib.tensor([1.0, 2.0, float("nan")]), lib.tensor([1.0 + 1e-6, 2.1, float("nan")])
+        return [lib.isclose(a, b).tolist(), a.isclose(b, equal_nan=True).tolist(), lib.allclose(a[:1], b[:1]),
+                a.allclose(b, rtol=0.1, equal_nan=True)]
+
+    assert outcomes(gradstep) == outcomes(torch) == [[True, False, False], [True, False, True], True, True]
 
 
 @SETTINGS
@@ -401,8 +437,9 @@ def test_matmul(batch, sizes, x_is_vector, y_is_vector, seed):
 
 @SETTINGS
 @given(sizes=st.tuples(st.integers(1, 4), st.integers(1, 4)), seed=seeds)
-def test_mm_mv_dot_and_outer(sizes, seed):
+def test_mm_mv_dot_outer_and_bmm(sizes, seed):
     n, k = sizes
+    check_gradients(lambda lib, x, y: lib.bmm(x, y), uniform(seed, (2, n, k)), uniform(seed + 1, (2, k, n)), seed=seed)
     check_gradients(lambda lib, x, y: lib.mm(x, y), uniform(seed, (n, k)), uniform(seed + 1, (k, n)), seed=seed)
     check_gradients(lambda lib, x, y: lib.mv(x, y), uniform(seed, (n, k)), uniform(seed + 1, (k,)), seed=seed)
     check_gradients(lambda lib, x, y: lib.dot(x, y), uniform(seed, (k,)), uniform(seed + 1, (k,)), seed=seed)
@@ -416,7 +453,8 @@ def test_products_refuse_operands_of_two_dtypes_and_of_the_wrong_dims():
                  lambda: lib.nn.Linear(3, 2)(lib.ones(1, 3, dtype=lib.float64)),
                  lambda: lib.nn.functional.linear(lib.ones(1, 3), lib.ones(2, 3), lib.ones(2, dtype=lib.float64)),
                  lambda: lib.dot(lib.ones(2, 3), lib.ones(3)), lambda: lib.dot(lib.ones(3), lib.ones(4)),
-                 lambda: lib.mv(lib.ones(3), lib.ones(3)), lambda: lib.mm(lib.ones(3), lib.ones(3, 2))]
+                 lambda: lib.mv(lib.ones(3), lib.ones(3)), lambda: lib.mm(lib.ones(3), lib.ones(3, 2)),
+                 lambda: lib.bmm(lib.ones(2, 3), lib.ones(3, 2))]
         seen = []
         for case in cases:
             try:
@@ -426,7 +464,7 @@ def test_products_refuse_operands_of_two_dtypes_and_of_the_wrong_dims():
                 seen.append("RuntimeError")
         return seen
 
-    assert outcomes(gradstep) == outcomes(torch) == ["RuntimeError"] * 8
+    assert outcomes(gradstep) == outcomes(torch) == ["RuntimeError"] * 9
 
 
 @SETTINGS

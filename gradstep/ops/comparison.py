@@ -46,6 +46,18 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input.shape == other.shape and bool(np.array_equal(input._array, other._array))
 
 
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|input − other| ≤ atol + rtol·|other|, elementwise (a bool tensor); both of one dtype, as PyTorch asks."""
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"isclose(): {input.dtype} and {other.dtype} tensors can't be compared: give both one dtype")
+    return Tensor._wrap(np.asarray(np.isclose(input._array, other._array, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when every element is ``isclose`` to its counterpart."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
 def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
     """Sorted values and the indices they came from; each value's gradient goes back to its origin."""
     axis = normalize_dim(dim, input.ndim)

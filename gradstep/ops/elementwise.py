@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sqrt, sin, cos, abs, clamp, maximum, minimum, where."""
+"""Elementwise math: exp, log, sqrt, sin, cos, abs, sign and rounding, clamp, maximum, minimum, where."""
 from __future__ import annotations
 
 from typing import Any
@@ -72,6 +72,25 @@ class Abs(Function):
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
         return grad * backward_math.sign(x)  # ∂|x|/∂x = sign(x), taken as 0 at 0
+
+
+class Stepwise(Function):
+    """sign, floor, ceil, round, trunc: flat between their jumps, so their gradient is 0 everywhere
+    (PyTorch's too, the jumps included)."""
+
+    def forward(self, x: np.ndarray, op: str, decimals: int = 0) -> np.ndarray:
+        self.op, self.decimals = op, decimals
+        if x.dtype.kind == "b" or x.dtype.kind in "iu" and op != "sign":
+            return x.copy()  # whole numbers are their own floor, ceil, round and trunc; a bool its own sign
+        if op == "round":
+            return np.round(x, decimals)  # half to even, as PyTorch rounds
+        return getattr(np, op)(x)
+
+    def backward(self, grad: Any) -> Any:
+        return backward_math.zeros_like(grad)
+
+    def name(self) -> str:
+        return f"{self.op.capitalize()}Backward{1 if self.op == 'round' and self.decimals else 0}"
 
 
 class Clamp(Function):
@@ -151,6 +170,34 @@ def cos(input: Tensor) -> Tensor:
 @accepts_out
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(input)
+
+
+@accepts_out
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1: the sign of each element."""
+    return Stepwise.apply(input, op="sign")
+
+
+@accepts_out
+def floor(input: Tensor) -> Tensor:
+    return Stepwise.apply(input, op="floor")
+
+
+@accepts_out
+def ceil(input: Tensor) -> Tensor:
+    return Stepwise.apply(input, op="ceil")
+
+
+@accepts_out
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+    """To the nearest whole number (or to ``decimals`` places), halves to even: round(2.5) = 2."""
+    return Stepwise.apply(input, op="round", decimals=decimals)
+
+
+@accepts_out
+def trunc(input: Tensor) -> Tensor:
+    """Toward zero: trunc(-1.7) = -1."""
+    return Stepwise.apply(input, op="trunc")
 
 
 @accepts_out

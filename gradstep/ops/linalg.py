@@ -134,6 +134,17 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 @accepts_out
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """A batch of matrix products: (b, n, k) @ (b, k, m) → (b, n, m)."""
+    for name, value in (("batch1", input), ("batch2", mat2)):
+        if not isinstance(value, Tensor) or value.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor" + (f" (got {value.ndim}-D)" if isinstance(value, Tensor) else ""))
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm(): batch1 and batch2 must have the same batch size, got {input.shape[0]} and {mat2.shape[0]}")
+    return matmul(input, mat2)
+
+
+@accepts_out
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (2-D) times vector (1-D)."""
     if input.ndim != 2 or vec.ndim != 1:

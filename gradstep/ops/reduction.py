@@ -120,6 +120,29 @@ class LogSumExp(Function):
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * backward_math.exp(x - y)
 
 
+class ExtremeAlong(Function):
+    """The largest (``amax``) or smallest (``amin``) value over ``dims``.
+
+    On a tie the gradient is shared evenly among the tied elements, as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...], keepdim: bool, largest: bool) -> np.ndarray:
+        self.input_shape, self.dims, self.keepdim, self.largest = x.shape, dims, keepdim, largest
+        y = (np.amax if largest else np.amin)(x, axis=dims, keepdims=keepdim)
+        self.save_for_backward(x, y)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        x, y = self.saved_tensors
+        y = y if self.keepdim else backward_math.expand_dims(y, self.dims)
+        is_extreme = backward_math.astype(x == y, grad.dtype)
+        ties = is_extreme.sum(axis=self.dims, keepdims=True)
+        return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * is_extreme / ties
+
+    def name(self) -> str:
+        return "AmaxBackward0" if self.largest else "AminBackward0"
+
+
 class CumSum(Function):
     """yᵢ = x₁ + … + xᵢ along ``dim``.
 
@@ -260,6 +283,26 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log Σ exp(x) over ``dim``, without overflow: the smooth maximum, and softmax's normaliser."""
     return LogSumExp.apply(floating(input), dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def _extreme_along(name: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    every_dim = dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0  # PyTorch's default, dim=()
+    dims = normalize_dims(None if every_dim else dim, input.ndim)
+    if input.numel() == 0 and any(input.shape[d] == 0 for d in dims):
+        raise IndexError(f"{name}(): Expected reduction dim to have non-zero size (shape {tuple(input.shape)})")
+    return ExtremeAlong.apply(input, dims=dims, keepdim=keepdim, largest=largest)
+
+
+@accepts_numpy_names
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The largest value over ``dim`` (an int, a tuple, or every dim); ties share the gradient."""
+    return _extreme_along("amax", input, dim, keepdim, largest=True)
+
+
+@accepts_numpy_names
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The smallest value over ``dim`` (an int, a tuple, or every dim); ties share the gradient."""
+    return _extreme_along("amin", input, dim, keepdim, largest=False)
 
 
 @accepts_numpy_names

@@ -15,7 +15,7 @@ from .._tensor import Size, Tensor
 from ..autograd.function import Function, unbroadcast
 from ..autograd.views import mark_multi_output
 from . import backward_math
-from .operands import normalize_dim, promoted
+from .operands import normalize_dim, normalize_dims, promoted
 
 
 class Reshape(Function):
@@ -56,6 +56,34 @@ class Expand(Function):
 
     def backward(self, grad: Any) -> Any:
         return unbroadcast(grad, self.input_shape)  # every copy's gradient adds up
+
+
+class Flip(Function):
+    """The elements in reverse order along ``dims`` (a copy, as in PyTorch); the gradient is flipped back."""
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        self.dims = dims
+        return np.flip(x, dims).copy()
+
+    def backward(self, grad: Any) -> Any:
+        return Flip.run(grad, dims=self.dims)
+
+
+class Triangle(Function):
+    """The lower (``tril``) or upper (``triu``) triangle of the last two dims, zeros elsewhere.
+
+    Diagonal ``k`` and those below (tril) or above (triu) it are kept; the gradient keeps the same triangle.
+    """
+
+    def forward(self, x: np.ndarray, upper: bool, diagonal: int) -> np.ndarray:
+        self.upper, self.diagonal = upper, diagonal
+        return (np.triu if upper else np.tril)(x, diagonal)
+
+    def backward(self, grad: Any) -> Any:
+        return Triangle.run(grad, upper=self.upper, diagonal=self.diagonal)
+
+    def name(self) -> str:
+        return "TriuBackward0" if self.upper else "TrilBackward0"
 
 
 class Cat(Function):
@@ -131,6 +159,33 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     # Joining neighbouring dims always fits, so reshape's checks of the new shape are skipped.
     shape = input._array.shape
     return Reshape.apply(input, shape=(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:
+    """Reverse the order of the elements along ``dims`` (an int, or a list or tuple of them).
+
+    >>> import gradstep
+    >>> gradstep.tensor([[1, 2], [3, 4]]).flip(1)
+    tensor([[2, 1],
+            [4, 3]])
+    """
+    return Flip.apply(input, dims=normalize_dims(dims, input.ndim))
+
+
+def _triangle(name: str, input: Tensor, diagonal: int, upper: bool) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got {input.ndim}")
+    return Triangle.apply(input, upper=upper, diagonal=int(diagonal))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (diagonal ``diagonal`` and below), zeros above it."""
+    return _triangle("tril", input, diagonal, upper=False)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (diagonal ``diagonal`` and above), zeros below it."""
+    return _triangle("triu", input, diagonal, upper=True)
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
