@@ -24,7 +24,7 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    allclose, amax, amin, bmm, ceil, flip, floor, isclose, round, sign, tril, triu, trunc,  # noqa: A004 - PyTorch's names
+    allclose, amax, amin, bmm, ceil, flip, floor, isclose, round, sign, tan, tril, triu, trunc,  # noqa: A004 - PyTorch's names
     abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, cos, cumsum, div, dot, eq, equal, erf, exp,
     flatten,
     gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, logsumexp, lt,

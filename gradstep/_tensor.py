@@ -295,6 +295,9 @@ class Tensor:
         return self._array.item()
 
     def __float__(self) -> float:
+        if self.requires_grad:  # PyTorch (2.13) warns here too; .item() does not
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior. "
+                          "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self) -> int:
@@ -660,6 +663,9 @@ class Tensor:
 
     def cos(self) -> "Tensor":
         return ops.cos(self)
+
+    def tan(self) -> "Tensor":
+        return ops.tan(self)
 
     def abs(self) -> "Tensor":
         return ops.abs(self)

@@ -209,6 +209,11 @@ def _(data, seed):
     return lambda lib, x: lib.sin(x) * x, [uniform(seed, data.draw(shapes))]
 
 
+@case("tan")
+def _(data, seed):
+    return lambda lib, x: lib.tan(x) * x, [uniform(seed, data.draw(shapes), -1.2, 1.2)]
+
+
 @case("cos")
 def _(data, seed):
     return lambda lib, x: x.cos() * x, [uniform(seed, data.draw(shapes))]

@@ -64,6 +64,27 @@ def test_non_leaf_grad_is_none_and_reading_it_warns():
     assert same_in_both(scenario) == [None, ["UserWarning"], False, True, False, True]
 
 
+def test_float_of_a_tensor_that_requires_grad_warns_and_item_does_not():
+    import warnings
+
+    def scenario(lib):
+        loss = lib.tensor(2.0, requires_grad=True) * 3
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            values = [float(loss), loss.item(), float(loss.detach())]
+        return values, [w.category.__name__ for w in caught]
+
+    assert same_in_both(scenario) == [[6.0, 6.0, 6.0], ["UserWarning"]]
+
+
+def test_max_min_and_sort_along_a_dim_name_their_nodes_as_pytorch_does():
+    def scenario(lib):
+        x = lib.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True)
+        return [x.max(1).values.grad_fn.name(), x.min(0)[0].grad_fn.name(), x.sort(1).values.grad_fn.name()]
+
+    assert same_in_both(scenario) == ["MaxBackward0", "MinBackward0", "SortBackward0"]
+
+
 def test_assigning_grad_checks_what_is_assigned():
     def scenario(lib):
         w = lib.tensor([1.0, 2.0], requires_grad=True)

@@ -188,6 +188,7 @@ UNARY_OPS = {
     "round": (lambda lib, x: lib.round(x * 3) * x + x.round(decimals=1), uniform),
     "trunc": (lambda lib, x: lib.trunc(x * 3) * x, uniform),
     "cos": (lambda lib, x: x.cos(), lambda seed, shape: uniform(seed, shape, -4, 4)),
+    "tan": (lambda lib, x: x.tan(), lambda seed, shape: uniform(seed, shape, -1.2, 1.2)),
     "abs": (lambda lib, x: x.abs(), away_from_zero),
     "relu": (lambda lib, x: lib.relu(x), away_from_zero),
     "sigmoid": (lambda lib, x: lib.sigmoid(x), lambda seed, shape: uniform(seed, shape, -6, 6)),

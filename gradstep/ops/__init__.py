@@ -6,7 +6,7 @@ from .arithmetic import add, div, mul, neg, pow, sub
 from .comparison import allclose, eq, equal, ge, gt, isclose, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
 from .conversion import cast, clone, overwrite
 from .conv import conv1d, conv2d, fold, pad, unfold
-from .elementwise import abs, ceil, clamp, clip, cos, exp, floor, log, maximum, minimum, round, sign, sin, sqrt, trunc, where
+from .elementwise import abs, ceil, clamp, clip, cos, exp, floor, log, maximum, minimum, round, sign, sin, sqrt, tan, trunc, where
 from .gather_scatter import gather, index_add, index_select, masked_fill, scatter, scatter_add
 from .indexing import index, index_put_
 from .linalg import bmm, dot, linear, matmul, mm, mv, outer
@@ -20,7 +20,7 @@ from .shape import (
 )
 
 __all__ = [
-    "allclose", "amax", "amin", "bmm", "ceil", "flip", "floor", "isclose", "round", "sign", "tril", "triu", "trunc",
+    "allclose", "amax", "amin", "bmm", "ceil", "flip", "floor", "isclose", "round", "sign", "tan", "tril", "triu", "trunc",
     "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos", "cumsum", "dot",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logsumexp", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",

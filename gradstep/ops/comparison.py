@@ -64,7 +64,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
     indices = np.argsort(input._array, axis=axis, kind="stable")
     if descending:
         indices = np.flip(indices, axis=axis)
-    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=True)
+    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=True, node_name="SortBackward0")
     return SortResult(values, Tensor._wrap(indices.astype(np.int64)))
 
 

@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sqrt, sin, cos, abs, sign and rounding, clamp, maximum, minimum, where."""
+"""Elementwise math: exp, log, sqrt, sin, cos, tan, abs, sign and rounding, clamp, maximum, minimum, where."""
 from __future__ import annotations
 
 from typing import Any
@@ -62,6 +62,17 @@ class Cos(Function):
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved_tensors
         return -grad * backward_math.sin(x)  # ∂cos(x)/∂x = −sin(x)
+
+
+class Tan(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.tan(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        (y,) = self.saved_tensors
+        return grad * (1 + y * y)  # ∂tan(x)/∂x = 1/cos²(x) = 1 + tan²(x), from the saved output
 
 
 class Abs(Function):
@@ -165,6 +176,11 @@ def sin(input: Tensor) -> Tensor:
 @accepts_out
 def cos(input: Tensor) -> Tensor:
     return Cos.apply(floating(input))
+
+
+@accepts_out
+def tan(input: Tensor) -> Tensor:
+    return Tan.apply(floating(input))
 
 
 @accepts_out

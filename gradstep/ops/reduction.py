@@ -201,8 +201,10 @@ class TakeAlongDim(Function):
 
     keeps_indices = True
 
-    def forward(self, x: np.ndarray, indices: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+    def forward(self, x: np.ndarray, indices: np.ndarray, dim: int, keepdim: bool,
+                node_name: str = "TakeAlongDimBackward0") -> np.ndarray:
         self.input_shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.node_name = node_name  # PyTorch's name for the op that chose the indices: MaxBackward0, SortBackward0
         self.indices = indices if keepdim else np.expand_dims(indices, dim)
         values = np.take_along_axis(x, self.indices, axis=dim)
         return values if keepdim else values.squeeze(dim)
@@ -210,6 +212,9 @@ class TakeAlongDim(Function):
     def backward(self, grad: Any) -> Any:
         rows = grad if self.keepdim else backward_math.expand_dims(grad, (self.dim,))
         return ScatterAlongDim.run(rows, indices=self.indices, dim=self.dim, shape=self.input_shape)
+
+    def name(self) -> str:
+        return self.node_name
 
 
 class ScatterAlongDim(Function):
@@ -341,7 +346,8 @@ def _extreme(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     if input.shape[axis] == 0:  # other dims may be empty: the result is empty then
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size (shape {tuple(input.shape)}).")
     indices = (np.argmax if largest else np.argmin)(input._array, axis=axis, keepdims=keepdim)
-    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=keepdim)
+    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=keepdim,
+                                node_name="MaxBackward0" if largest else "MinBackward0")
     return (MaxResult if largest else MinResult)(values, Tensor._wrap(indices.astype(np.int64)))
 
 
