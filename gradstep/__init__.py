@@ -23,14 +23,13 @@ from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, normal, ones, ones_like, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
-from .ops import (
-    allclose, amax, amin, bmm, ceil, flip, floor, isclose, round, sign, tan, tril, triu, trunc,  # noqa: A004 - PyTorch's names
-    abs, add, all, any, argmax, argmin, cat, clamp, clip, clone, concat, cos, cumsum, div, dot, eq, equal, erf, exp,
-    flatten,
-    gather, ge, gt, index_add, index_select, le, log, log_softmax, logical_and, logical_not, logical_or, logsumexp, lt,
-    masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, mv, ne, neg, norm, outer, permute, pow, relu, reshape,
-    scatter, scatter_add, sigmoid, sin, softmax, sort, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unique,
-    unsqueeze, var, where,
+from .ops import (  # noqa: A004 - PyTorch's names (round, abs, all, ...)
+    abs, add, all, allclose, amax, amin, any, argmax, argmin, argsort, bmm, cat, ceil, clamp, clip, clone, concat,
+    cos, cumsum, div, dot, eq, equal, erf, exp, flatten, flip, floor, gather, ge, gt, index_add, index_select,
+    isclose, le, log, log_softmax, logical_and, logical_not, logical_or, logsumexp, lt, masked_fill, matmul, max,
+    maximum, mean, min, minimum, mm, mul, mv, ne, neg, norm, outer, permute, pow, relu, reshape, round, scatter,
+    scatter_add, sigmoid, sign, sin, softmax, sort, sqrt, squeeze, stack, std, sub, sum, tan, tanh, topk, transpose,
+    tril, triu, trunc, unique, unsqueeze, var, where,
 )
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from . import accelerator, autograd, backends, cuda, linalg, random  # noqa: E402

@@ -763,6 +763,12 @@ class Tensor:
     def sort(self, dim: int = -1, descending: bool = False) -> Any:
         return ops.sort(self, dim, descending)
 
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> "Tensor":
+        return ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return ops.topk(self, k, dim, largest, sorted)
+
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False) -> Any:  # noqa: A002
         return ops.unique(self, sorted, return_inverse, return_counts)
 

@@ -259,6 +259,14 @@ for _name in ("sign", "floor", "ceil", "round", "trunc"):
     case(_name)(stepwise(_name))
 
 
+@case("topk")
+def _(data, seed):
+    shape = data.draw(nonscalar_shapes)
+    dim = draw_dim(data, len(shape))
+    k = data.draw(st.integers(1, shape[dim]))
+    return lambda lib, x: (x * x).topk(k, dim).values * x.sum(), [uniform(seed, shape)]
+
+
 @case("bmm")
 def _(data, seed):
     b, n, k = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)))
@@ -953,7 +961,7 @@ def _(data, seed):
 
 
 NOT_DIFFERENTIABLE = {
-    "all", "allclose", "any", "argmax", "argmin", "eq", "equal", "ge", "gt", "isclose", "le", "lt", "ne",
+    "all", "allclose", "any", "argmax", "argmin", "argsort", "eq", "equal", "ge", "gt", "isclose", "le", "lt", "ne",
     "logical_and", "logical_not", "logical_or", "unique",
 }
 

@@ -297,6 +297,26 @@ def test_sorted_values(shape, seed, descending, data):
     check_gradients(lambda lib, x: lib.sort(x, dim, descending=descending).values, uniform(seed, shape), seed=seed)
 
 
+@SETTINGS
+@given(shape=nonscalar_shapes, seed=seeds, largest=st.booleans(), data=st.data())
+def test_topk(shape, seed, largest, data):
+    dim = draw_dim(data, shape)
+    k = data.draw(st.integers(0, shape[dim]), label="k")
+    check_gradients(lambda lib, x: lib.topk(x, k, dim, largest=largest).values, uniform(seed, shape), seed=seed)
+
+
+def test_sort_and_argsort_keep_equal_values_in_order_as_pytorch_does():
+    # (topk's order among equal values is PyTorch's selection algorithm's, unspecified: not compared)
+    values = [[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, 5.0, 5.0, 1.0, 5.0]]
+
+    def outcomes(lib):
+        x = lib.tensor(values)
+        return [x.sort(1, descending=True).indices.tolist(), x.sort(1).indices.tolist(),
+                x.argsort(1, descending=True).tolist(), lib.argsort(x, 0).tolist()]
+
+    assert outcomes(gradstep) == outcomes(torch)
+
+
 # ---- shape ops ------------------------------------------------------------------------------
 @SETTINGS
 @given(shape=shapes, seed=seeds, data=st.data())

@@ -3,7 +3,9 @@ backward side by side; the functions here take tensors (and numbers) and apply t
 from .activation import log_softmax, relu, sigmoid, softmax, tanh
 from .activation_variants import elu, erf, gelu, leaky_relu, silu
 from .arithmetic import add, div, mul, neg, pow, sub
-from .comparison import allclose, eq, equal, ge, gt, isclose, le, logical_and, logical_not, logical_or, lt, ne, sort, unique
+from .comparison import (
+    allclose, argsort, eq, equal, ge, gt, isclose, le, logical_and, logical_not, logical_or, lt, ne, sort, topk, unique,
+)
 from .conversion import cast, clone, overwrite
 from .conv import conv1d, conv2d, fold, pad, unfold
 from .elementwise import abs, ceil, clamp, clip, cos, exp, floor, log, maximum, minimum, round, sign, sin, sqrt, tan, trunc, where
@@ -20,7 +22,7 @@ from .shape import (
 )
 
 __all__ = [
-    "allclose", "amax", "amin", "bmm", "ceil", "flip", "floor", "isclose", "round", "sign", "tan", "tril", "triu", "trunc",
+    "allclose", "amax", "amin", "argsort", "bmm", "topk", "ceil", "flip", "floor", "isclose", "round", "sign", "tan", "tril", "triu", "trunc",
     "abs", "add", "all", "any", "argmax", "argmin", "cast", "cat", "chunk", "clamp", "clip", "clone", "concat", "cos", "cumsum", "dot",
     "div", "eq", "equal", "exp", "expand", "flatten", "ge", "gt", "index", "index_put_", "le", "linear",
     "log", "log_softmax", "logsumexp", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",

@@ -1,7 +1,7 @@
-"""Comparisons, logic, sort and unique.
+"""Comparisons, logic, sort, topk and unique.
 
 Comparisons and logic give bool tensors, outside the graph (no gradient); so do indices.
-Only sort's values stay in the graph: they are elements of the input, moved.
+Only the values of sort and topk stay in the graph: they are elements of the input, moved.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .operands import broadcast_together, normalize_dim
 from .reduction import TakeAlongDim
 
 SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
 
 
 def _compare(name: str, compare: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[Any, Any], Tensor]:
@@ -58,14 +59,44 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
+def _order(values: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """The indices that sort ``values`` along ``axis``; equal values keep their order, as PyTorch's stable sort keeps it."""
+    if not descending:
+        return np.argsort(values, axis=axis, kind="stable")
+    # Descending and stable: sort the reversed values ascending, read that order backwards, and
+    # map the positions back (position p of the reversed values is position n − 1 − p).
+    ascending_of_reversed = np.argsort(np.flip(values, axis), axis=axis, kind="stable")
+    return values.shape[axis] - 1 - np.flip(ascending_of_reversed, axis)
+
+
 def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
     """Sorted values and the indices they came from; each value's gradient goes back to its origin."""
     axis = normalize_dim(dim, input.ndim)
-    indices = np.argsort(input._array, axis=axis, kind="stable")
-    if descending:
-        indices = np.flip(indices, axis=axis)
+    indices = _order(input._array, axis, descending)
     values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=True, node_name="SortBackward0")
     return SortResult(values, Tensor._wrap(indices.astype(np.int64)))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (equal values keep their order)."""
+    return Tensor._wrap(_order(input._array, normalize_dim(dim, input.ndim), descending).astype(np.int64))
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
+    """The ``k`` largest (or smallest) values along ``dim``, in order, and where they were.
+
+    >>> import gradstep
+    >>> gradstep.tensor([[0.1, 0.7, 0.2]]).topk(2).indices
+    tensor([[1, 2]])
+    """
+    axis = normalize_dim(dim, input.ndim)
+    size = input._array.shape[axis] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"topk(): selected index k out of range: k = {k}, but dim {dim} has {size} elements")
+    order = _order(input._array, axis, descending=largest)
+    indices = np.take(order, np.arange(k), axis=axis)
+    values = TakeAlongDim.apply(input, indices=indices, dim=axis, keepdim=True, node_name="TopkBackward0")
+    return TopkResult(values, Tensor._wrap(indices.astype(np.int64)))
 
 
 def unique(
