@@ -57,6 +57,9 @@ class device:
         return "cpu"
 
 
+_float_of_grad_tensor_warned = False  # float(t) warns about a tensor that requires grad once a process, as PyTorch does
+
+
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode autodiff.
 
@@ -295,7 +298,9 @@ class Tensor:
         return self._array.item()
 
     def __float__(self) -> float:
-        if self.requires_grad:  # PyTorch (2.13) warns here too; .item() does not
+        global _float_of_grad_tensor_warned
+        if self.requires_grad and not _float_of_grad_tensor_warned:  # as PyTorch (2.13): once a process; .item() never
+            _float_of_grad_tensor_warned = True
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior. "
                           "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return float(self.item())
