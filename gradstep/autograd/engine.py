@@ -190,11 +190,14 @@ def backward(
         tensor = targets[node] if targets else node.variable
         if not tensor.requires_grad:
             continue  # a leaf detach_()ed after it was used: PyTorch's AccumulateGrad skips it too
-        _accumulate_grad(tensor, grad, claimed)
+        accumulate_grad(tensor, grad, claimed)
 
 
-def _accumulate_grad(tensor: "Tensor", grad: Any, claimed: set[int]) -> None:
-    """``tensor.grad = grad`` the first time, ``tensor.grad += grad`` after that (gradients add up)."""
+def accumulate_grad(tensor: "Tensor", grad: Any, claimed: set[int]) -> None:
+    """``tensor.grad = grad`` the first time, ``tensor.grad += grad`` after that (gradients add up).
+
+    ``claimed``: the ids of arrays something else holds too, which ``.grad`` gets a copy of.
+    """
     if isinstance(grad, _tensor.Tensor):  # create_graph: the gradient keeps its history
         # A copy (recorded) the first time, as PyTorch makes: the gradient may be an expanded,
         # read-only view, and a later first-order backward adds to .grad in place.

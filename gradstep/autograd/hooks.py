@@ -82,7 +82,7 @@ def carry_retain(tensor: "Tensor", node: "Function | None") -> None:
     """``tensor`` is about to be made by ``node`` (an in-place change gives it a new history):
     if it retains its gradient, the new node keeps it from now on."""
     old = tensor._grad_fn
-    if old is not None and node is not None and old.retained_by is not None and old.retained_by() is tensor:
+    if node is not None and retains_grad(tensor):
         node.retained_by, old.retained_by = old.retained_by, None
 
 
@@ -98,21 +98,11 @@ def run_tensor_hooks(node: "Function", grad: Any) -> Any:
         if changed is not None:
             _check_hook_result(hook, value, changed)
             value = changed
+    passed_on = value if isinstance(grad, _tensor.Tensor) else value._array
     retaining = node.retained_by() if node.retained_by is not None else None
-    if retaining is not None:
-        _keep(retaining, value, recorded=isinstance(grad, _tensor.Tensor))
-    return value if isinstance(grad, _tensor.Tensor) else value._array
-
-
-def _keep(tensor: "Tensor", grad: "Tensor", recorded: bool) -> None:
-    """``tensor.grad = grad`` (a copy: the engine passes the same gradient on) or ``+=`` from the second backward on."""
-    if recorded:  # create_graph: the retained gradient keeps its history
-        tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
-    elif tensor._grad is None:
-        tensor._grad = _tensor.Tensor._wrap(grad._array.copy())
-    else:
-        tensor._grad._array += grad._array
-        tensor._grad._version_counter.bump()
+    if retaining is not None:  # .grad gets a copy: the engine passes this same gradient on (so: claimed)
+        engine.accumulate_grad(retaining, passed_on, claimed={id(passed_on)})
+    return passed_on
 
 
 def _check_hook_result(hook: Callable, before: "Tensor", after: Any) -> None:
@@ -125,3 +115,7 @@ def _check_hook_result(hook: Callable, before: "Tensor", after: Any) -> None:
     if after._array.dtype != before._array.dtype:
         was, got = (_dtype.legacy_type_name(t.dtype) for t in (before, after))
         raise RuntimeError(f"hook '{name}' has changed the type of value (was gradstep.{was} got gradstep.{got})")
+
+
+# The engine runs these hooks; its way of adding a gradient into .grad is used here at call time.
+from . import engine  # noqa: E402

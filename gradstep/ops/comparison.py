@@ -78,12 +78,14 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False) -> SortResult:
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The indices that sort ``input`` along ``dim`` (equal values keep their order)."""
+    """The indices that sort ``input`` along ``dim``. Always stable (equal values keep their order),
+    which ``stable=False`` allows too."""
     return Tensor._wrap(_order(input._array, normalize_dim(dim, input.ndim), descending).astype(np.int64))
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
-    """The ``k`` largest (or smallest) values along ``dim``, in order, and where they were.
+    """The ``k`` largest (or smallest) values along ``dim``, and where they were. Always in order,
+    which ``sorted=False`` allows too.
 
     >>> import gradstep
     >>> gradstep.tensor([[0.1, 0.7, 0.2]]).topk(2).indices

@@ -124,21 +124,24 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return MatMul.apply(input, other)
 
 
+def _check_ndim(ndim: int, what: str, **operands: Any) -> None:
+    """PyTorch's error for an operand of mm (a matrix) or bmm (a 3D tensor) with another number of dims."""
+    for name, value in operands.items():
+        if not isinstance(value, Tensor) or value.ndim != ndim:
+            raise RuntimeError(f"{name} must be {what}" + (f" (got {value.ndim}-D)" if isinstance(value, Tensor) else ""))
+
+
 @accepts_out
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Matrix times matrix, both 2-D."""
-    for name, value in (("self", input), ("mat2", mat2)):
-        if not isinstance(value, Tensor) or value.ndim != 2:
-            raise RuntimeError(f"{name} must be a matrix" + (f" (got {value.ndim}-D)" if isinstance(value, Tensor) else ""))
+    _check_ndim(2, "a matrix", self=input, mat2=mat2)
     return matmul(input, mat2)
 
 
 @accepts_out
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """A batch of matrix products: (b, n, k) @ (b, k, m) → (b, n, m)."""
-    for name, value in (("batch1", input), ("batch2", mat2)):
-        if not isinstance(value, Tensor) or value.ndim != 3:
-            raise RuntimeError(f"{name} must be a 3D tensor" + (f" (got {value.ndim}-D)" if isinstance(value, Tensor) else ""))
+    _check_ndim(3, "a 3D tensor", batch1=input, batch2=mat2)
     if input.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm(): batch1 and batch2 must have the same batch size, got {input.shape[0]} and {mat2.shape[0]}")
     return matmul(input, mat2)
@@ -182,10 +185,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)} "
             f"(expected input (..., {weight.shape[-1]}))"
         )
-    if bias is None:
-        if input._array.dtype != weight._array.dtype:
-            _check_same_dtype("linear", input=input, weight=weight)
-        return Linear.apply(input, weight)
-    if not input._array.dtype == weight._array.dtype == bias._array.dtype:
+    # Compared here on the arrays first: linear runs for every layer of every step; the helper only says what differs.
+    if input._array.dtype != weight._array.dtype or bias is not None and bias._array.dtype != weight._array.dtype:
         _check_same_dtype("linear", input=input, weight=weight, bias=bias)
-    return Linear.apply(input, weight, bias)
+    return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)

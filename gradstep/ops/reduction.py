@@ -19,11 +19,19 @@ MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
 
+def _kept(value: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """A reduction's result (or its gradient) with the reduced dims present, as size 1: it broadcasts against the input."""
+    return value if keepdim else backward_math.expand_dims(value, dims)
+
+
 def _spread_back(grad: Any, dims: tuple[int, ...], keepdim: bool, shape: tuple[int, ...]) -> Any:
     """Put the reduced dims back into ``grad`` and repeat it over them: every input got it."""
-    if not keepdim:
-        grad = backward_math.expand_dims(grad, dims)
-    return backward_math.broadcast_to(grad, shape)
+    return backward_math.broadcast_to(_kept(grad, dims, keepdim), shape)
+
+
+def _reduced_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
+    """How many elements each result of a reduction over ``dims`` comes from."""
+    return int(np.prod([shape[d] for d in dims]))
 
 
 class Sum(Function):
@@ -42,7 +50,7 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        self.count = int(np.prod([x.shape[d] for d in dims]))
+        self.count = _reduced_count(x.shape, dims)
         return x.mean(axis=dims, keepdims=keepdim)
 
     def backward(self, grad: Any) -> Any:
@@ -62,7 +70,7 @@ class Var(Function):
     def forward(self, x: np.ndarray, dims: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
         self.save_for_backward(x)
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        self.divisor = int(np.prod([x.shape[d] for d in dims])) - correction
+        self.divisor = _reduced_count(x.shape, dims) - correction
         with np.errstate(divide="ignore", invalid="ignore"):  # N ≤ c: inf or nan, as in PyTorch
             return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
@@ -81,7 +89,7 @@ class Std(Function):
 
     def forward(self, x: np.ndarray, dims: tuple[int, ...], correction: float, keepdim: bool) -> np.ndarray:
         self.input_shape, self.dims, self.keepdim = x.shape, dims, keepdim
-        self.divisor = int(np.prod([x.shape[d] for d in dims])) - correction
+        self.divisor = _reduced_count(x.shape, dims) - correction
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
         self.save_for_backward(x, sigma)  # the output itself, so that a second derivative follows it back
@@ -89,7 +97,7 @@ class Std(Function):
 
     def backward(self, grad: Any) -> Any:
         x, sigma = self.saved_tensors
-        sigma = sigma if self.keepdim else backward_math.expand_dims(sigma, self.dims)
+        sigma = _kept(sigma, self.dims, self.keepdim)
         centred = x - backward_math.mean(x, self.dims)
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = backward_math.where(backward_math.values(sigma) == 0, backward_math.zeros_like(centred),
@@ -116,7 +124,7 @@ class LogSumExp(Function):
 
     def backward(self, grad: Any) -> Any:
         x, y = self.saved_tensors
-        y = y if self.keepdim else backward_math.expand_dims(y, self.dims)
+        y = _kept(y, self.dims, self.keepdim)
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * backward_math.exp(x - y)
 
 
@@ -134,7 +142,7 @@ class ExtremeAlong(Function):
 
     def backward(self, grad: Any) -> Any:
         x, y = self.saved_tensors
-        y = y if self.keepdim else backward_math.expand_dims(y, self.dims)
+        y = _kept(y, self.dims, self.keepdim)
         is_extreme = backward_math.astype(x == y, grad.dtype)
         ties = is_extreme.sum(axis=self.dims, keepdims=True)
         return _spread_back(grad, self.dims, self.keepdim, self.input_shape) * is_extreme / ties
