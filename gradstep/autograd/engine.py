@@ -72,6 +72,8 @@ def _fit(grad: Any, node: Function) -> Any:
                 grad = grad.to(_dtype.from_numpy_dtype(dtype))
             return unbroadcast(grad, shape)
         grad = np.asarray(grad)
+    elif grad.shape == shape and grad.dtype == dtype:  # the common case, in a training step six times
+        return grad
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return unbroadcast(grad, shape)
@@ -103,10 +105,15 @@ def run_backward(
                 continue
             if node.tensor_hooks or node.retained_by is not None:
                 grad = run_tensor_hooks(node, grad)
-            if targets is None and type(node) is AccumulateGrad or targets is not None and node in targets:
-                reached[node] = grad
-            if to_run is not None and node not in to_run or type(node) is AccumulateGrad:
+            if type(node) is AccumulateGrad:  # a leaf: the walk ends here
+                if targets is None or node in targets:
+                    reached[node] = grad
                 continue
+            if targets is not None:
+                if node in targets:
+                    reached[node] = grad
+                if node not in to_run:
+                    continue
             if node._released:
                 raise RuntimeError(FREED_MESSAGE)
             input_grads = node.backward(grad)
