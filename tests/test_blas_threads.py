@@ -82,3 +82,34 @@ def test_only_the_load_on_the_cores_this_process_may_use_counts():
     finally:
         spinner.kill()
         spinner.wait()
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"cpu.max": "150000 100000\n"}, 1.5),  # cgroup v2: --cpus=1.5
+    ({"cpu.max": "max 100000\n"}, None),  # v2, no quota
+    ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2.0),  # cgroup v1
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),  # v1, no quota
+    ({"cpu.max": "lots\n"}, None),  # unreadable: no quota assumed
+    ({}, None),  # no control groups
+])
+def test_a_containers_cpu_quota_is_read_from_either_cgroup_version(tmp_path, files, expected):
+    from gradstep.ops.blas_threads import cpu_quota
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cpu_quota(str(tmp_path)) == expected
+
+
+def test_a_large_product_uses_no_more_threads_than_the_quota_grants(tmp_path):
+    (tmp_path / "cpu.max").write_text("120000 100000\n")  # 1.2 cores: one whole core
+    side = int(np.ceil(SMALL_PRODUCT ** (1 / 3))) + 1
+    code = ("import sys; import gradstep; from gradstep.ops import blas_threads as policy\n"
+            "policy.CGROUP_ROOT = sys.argv[1]\n"
+            f"a = gradstep.ones({side}, {side})\n"
+            "with policy.by_size_alone():\n"
+            "    a @ a\n"
+            "print(policy.blas_threads())")
+    outside = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                             env={**os.environ, "OPENBLAS_NUM_THREADS": "2", "GRADSTEP_BLAS_THREADS": "auto"})
+    assert outside.stdout.split() == ["1"], outside.stderr

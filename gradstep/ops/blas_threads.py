@@ -11,8 +11,10 @@ step gets many times slower. So:
   other programs left free lately, among the cores this process may run on (its affinity:
   ``taskset``, a container's cpuset) (``BusyCores``, read from ``/proc/stat`` at most every
   ``CHECK_EVERY`` seconds), and never on more than the BLAS had before (all cores, unless
-  ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` set fewer). Where ``/proc/stat`` is
-  missing (macOS, Windows), every core counts as free.
+  ``OPENBLAS_NUM_THREADS`` or ``threadpoolctl`` set fewer) nor on more cores than a
+  container's CPU quota grants (``cpu_quota``: ``docker run --cpus=1`` on a 4-core machine
+  means one thread). Where ``/proc/stat`` is missing (macOS, Windows), every core counts
+  as free.
 
 A product's last bits can depend on its thread count, so the count of a large product that
 follows the load makes two runs differ slightly. ``by_size_alone()`` turns the load check
@@ -49,6 +51,36 @@ def usable_cores() -> frozenset[int] | None:
         return frozenset(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return None
+
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+"""Where Linux shows the control groups; a container sees its own group's files here."""
+
+
+def cpu_quota(root: str = CGROUP_ROOT) -> float | None:
+    """The cores' worth of processor time a CPU quota grants this container: 1.5 for ``--cpus=1.5``.
+
+    ``None`` without a quota, or where there are no control groups (macOS, Windows). Read
+    from cgroup v2's ``cpu.max`` ("150000 100000": a quota and its period, in µs) or cgroup
+    v1's ``cpu.cfs_quota_us`` and ``cpu.cfs_period_us`` (a quota of -1: none).
+
+    >>> cpu_quota("/nonexistent") is None
+    True
+    """
+    readings = [(f"{root}/cpu.max",), (f"{root}/cpu/cpu.cfs_quota_us", f"{root}/cpu/cpu.cfs_period_us")]
+    for paths in readings:
+        try:
+            fields = " ".join(open(path).read() for path in paths).split()
+        except OSError:
+            continue
+        if len(fields) != 2 or fields[0] in ("max", "-1"):
+            return None
+        try:
+            quota, period = int(fields[0]), int(fields[1])
+        except ValueError:
+            return None
+        return quota / period if quota > 0 and period > 0 else None
+    return None
 
 
 def busy_ticks(stat: bytes, cores: frozenset[int] | None) -> int:
@@ -158,6 +190,10 @@ def _find_blas() -> None:
         _most = _blas.num_threads
         usable, everywhere = usable_cores(), os.cpu_count() or 1
         _cores = len(usable) if usable else everywhere
+        # A quota of 1.5 cores gives two spinning threads less than they need: count whole cores.
+        quota = cpu_quota(CGROUP_ROOT)
+        if quota is not None:
+            _cores = max(1, min(_cores, int(quota)))
         # Only the load on the cores this process may use counts (a container's cpuset, taskset).
         _busy_cores = BusyCores(usable if usable and len(usable) < everywhere else None)
 
@@ -165,7 +201,7 @@ def _find_blas() -> None:
 def _threads_for_a_large_product() -> int:
     busy = _busy_cores.now() if _busy_cores is not None else None
     if busy is None:
-        return _most
+        return max(1, min(_most, _cores))
     # A core busy at least a quarter of the time counts as taken: erring towards fewer threads.
     taken = int(busy + 0.75)
     return max(1, min(_most, _cores - taken))
