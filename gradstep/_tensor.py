@@ -7,6 +7,7 @@ each op live side by side.
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any, Iterator, Sequence
 
@@ -226,6 +227,31 @@ class Tensor:
         detached = Tensor._wrap(self._array)
         detached._version_counter = self._version_counter
         return detached
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """``copy.deepcopy``: a leaf with its own copy of the data, and of ``.grad``, as in PyTorch.
+
+        >>> import copy, gradstep
+        >>> w = gradstep.ones(2, requires_grad=True)
+        >>> twin = copy.deepcopy(w)
+        >>> with gradstep.no_grad():
+        ...     _ = twin.mul_(3)
+        >>> w, twin
+        (tensor([1., 1.], requires_grad=True), tensor([3., 3.], requires_grad=True))
+        """
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment. Hint: deepcopy a tensor made with .detach() or .clone().detach()."
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        twin = Tensor._wrap(self._array.copy())
+        twin._requires_grad = self._requires_grad
+        memo[id(self)] = twin
+        if self._grad is not None:
+            twin._grad = copy.deepcopy(self._grad, memo)
+        return twin
 
     def detach_(self) -> "Tensor":
         """Cut this tensor from the graph, in place: it becomes a leaf that doesn't require grad."""

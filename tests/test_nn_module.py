@@ -261,3 +261,67 @@ def test_a_pytorch_state_dict_loads_as_it_is():
     ours.load_state_dict(theirs.state_dict())
     for (name, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert mine.tolist() == reference.tolist(), name
+
+
+@pytest.mark.parametrize("engine", [gradstep, torch], ids=["gradstep", "torch"])
+def test_attributes_follow_every_change_to_parameters_buffers_and_submodules(engine):
+    import copy
+
+    nn = engine.nn
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    layer, norm = model[0], model[1]
+    layer.weight = nn.Parameter(engine.ones(2, 3))  # replaced
+    layer.bias = None  # a parameter set to None stays registered
+    norm.register_buffer("scale", engine.ones(2))
+    norm.scale = engine.zeros(2)  # a buffer replaced
+    del norm.running_var
+    model.append(nn.ReLU())
+    del model[2]
+    model[1] = nn.Identity()  # replaced in place
+    head = nn.ModuleDict({"out": nn.Linear(2, 1)})
+    head["out"] = nn.Linear(2, 4)
+    head.pop("out")
+    params = nn.ParameterDict({"w": nn.Parameter(engine.ones(1))})
+    params["w"] = nn.Parameter(engine.zeros(1))
+    twin = copy.deepcopy(model)
+    for module in (layer, norm, model, head, params, twin, twin[0]):
+        for registry in (module._parameters, module._buffers, module._modules):
+            for name, value in registry.items():
+                assert getattr(module, name) is value, (type(module).__name__, name)
+    assert layer.weight.sum().item() == 6 and layer.bias is None
+    assert norm.scale.sum().item() == 0 and not hasattr(norm, "running_var")
+    assert not hasattr(head, "out") and params.w.item() == 0
+    assert isinstance(model[1], nn.Identity) and len(model) == 2
+    assert twin[0].weight is not layer.weight and twin[0].weight.sum().item() == 6
+
+
+def test_a_name_the_class_defines_stays_the_class_attribute_as_in_pytorch():
+    for engine in (gradstep, torch):
+        model = engine.nn.Module()
+        model.train = engine.nn.Linear(1, 1)  # registered, but `train` is still the method
+        assert callable(model.train) and "train" in model._modules
+        assert not isinstance(model.train, engine.nn.Module)
+
+
+@pytest.mark.parametrize("engine", [gradstep, torch], ids=["gradstep", "torch"])
+def test_deepcopy_of_a_model_copies_its_weights_once_and_refuses_a_result(engine):
+    import copy
+
+    nn = engine.nn
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)  # one layer used twice
+    model(engine.ones(1, 2)).sum().backward()
+    twin = copy.deepcopy(model)
+    assert twin[0] is twin[2] and twin[0].weight is not shared.weight
+    assert twin[0].weight.tolist() == shared.weight.tolist() and twin[0].weight.requires_grad
+    assert twin[0].weight.grad is None  # a Parameter's copy leaves .grad behind, as in PyTorch
+    with engine.no_grad():
+        twin[0].weight.zero_()
+    assert shared.weight.abs().sum().item() > 0
+
+    leaf = engine.ones(2, requires_grad=True)
+    (leaf * 2).sum().backward()
+    copied = copy.deepcopy(leaf)  # a plain tensor's copy takes .grad along
+    assert copied.grad.tolist() == [2.0, 2.0] and copied.grad is not leaf.grad
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(leaf * 2)

@@ -11,13 +11,71 @@ from .module import Module
 from .parameter import Parameter
 
 
-class Sequential(Module):
+class _ModulesInOrder(Module):
+    """Modules kept in order and reached by position: what ``Sequential`` and ``ModuleList`` share.
+
+    The names are 0, 1, 2, ... (a ``Sequential`` built from an ``OrderedDict`` keeps its names
+    until a module is removed: then, as in PyTorch, they are numbered again).
+    """
+
+    def _key(self, index: int) -> str:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} is out of range for a {type(self).__name__} of {len(self)} modules")
+        return list(self._modules)[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"a {type(self).__name__} holds modules, got {type(module).__name__}")
+        self._modules[self._key(index)] = module  # in place, keeping the order
+
+    def __delitem__(self, index: int | slice) -> None:
+        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
+        for key in keys:
+            del self._modules[key]
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> "_ModulesInOrder":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "_ModulesInOrder":
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def pop(self, index: int) -> Module:
+        module = self._modules[self._key(index)]
+        del self[index]
+        return module
+
+
+class Sequential(_ModulesInOrder):
     """Feeds the output of each module into the next.
 
     >>> from gradstep import nn
     >>> model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128, bias=False), nn.ReLU())
     >>> model[1]
     Linear(in_features=784, out_features=128, bias=False)
+    >>> model[1] = nn.Linear(784, 64); del model[2]; model
+    Sequential(
+      (0): Flatten(start_dim=1, end_dim=-1)
+      (1): Linear(in_features=784, out_features=64, bias=True)
+    )
     """
 
     def __init__(self, *modules: Any) -> None:
@@ -26,8 +84,7 @@ class Sequential(Module):
             for name, module in modules[0].items():
                 self.add_module(name, module)
         else:
-            for index, module in enumerate(modules):
-                self.add_module(str(index), module)
+            self.extend(modules)
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
@@ -35,22 +92,9 @@ class Sequential(Module):
         return input
 
     def __getitem__(self, index: int | slice) -> Module:
-        modules = list(self._modules.items())
         if isinstance(index, slice):
-            return Sequential(OrderedDict(modules[index]))
-        if not -len(modules) <= index < len(modules):
-            raise IndexError(f"index {index} is out of range for a Sequential of {len(modules)} modules")
-        return modules[index][1]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[self._key(index)]
 
 
 def _repeats_compressed(name: str, reprs: list[str]) -> str:
@@ -70,7 +114,7 @@ def _repeats_compressed(name: str, reprs: list[str]) -> str:
     return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleList(Module):
+class ModuleList(_ModulesInOrder):
     """A list of modules whose parameters the containing model finds (a plain list would hide them).
 
     >>> from gradstep import nn
@@ -84,56 +128,16 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _key(self, index: int) -> str:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} is out of range for a ModuleList of {len(self)} modules")
-        return list(self._modules)[index]
-
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(list(self._modules.values())[index])
         return self._modules[self._key(index)]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"a ModuleList holds modules, got {type(module).__name__}")
-        self._modules[self._key(index)] = module  # in place, keeping the order
-
-    def __delitem__(self, index: int | slice) -> None:
-        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
-        for key in keys:
-            del self._modules[key]
-        # Renumber, so the names stay 0, 1, 2, ... as in PyTorch.
-        modules = list(self._modules.values())
-        self._modules.clear()
-        self.extend(modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> "ModuleList":
         return ModuleList([*self, *other])
-
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> "ModuleList":
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._modules.clear()
-        self.extend(modules)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward: call its modules in your own forward, e.g. in a loop")

@@ -21,6 +21,65 @@ from .parameter import Parameter
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class Registry(dict):
+    """A module's parameters, its buffers or its submodules, by name: ``_parameters`` and the others.
+
+    Each entry is also an ordinary attribute of the module, kept the same by every change made
+    here. So ``self.weight`` in a ``forward`` is found by Python's own lookup, as fast as any
+    attribute. Found through ``__getattr__`` instead, after a failed lookup, it would cost about
+    as much as a small op, for each weight and each layer of every step.
+
+    A name the module's class already defines (a method such as ``train``) stays the class's,
+    as in PyTorch, where such an entry is reachable only through the registry.
+
+    >>> import gradstep
+    >>> layer = gradstep.nn.Linear(2, 1)
+    >>> layer.__dict__["weight"] is layer._parameters["weight"]
+    True
+    """
+
+    def __init__(self, module: "Module") -> None:
+        super().__init__()
+        self.module = module
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        if not hasattr(type(self.module), name):
+            self.module.__dict__[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self.module.__dict__.pop(name, None)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        if name in self:
+            self.module.__dict__.pop(name, None)
+        return super().pop(name, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        name, value = super().popitem()
+        self.module.__dict__.pop(name, None)
+        return name, value
+
+    def clear(self) -> None:
+        for name in self:
+            self.module.__dict__.pop(name, None)
+        super().clear()
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other: Any) -> "Registry":
+        self.update(other)
+        return self
+
+
 class Module:
     """Base class of layers and models: subclass it and write ``forward``.
 
@@ -39,9 +98,9 @@ class Module:
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_parameters", Registry(self))
+        object.__setattr__(self, "_buffers", Registry(self))
+        object.__setattr__(self, "_modules", Registry(self))
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
 
@@ -106,14 +165,6 @@ class Module:
     def _check_replacement(value: Any, name: str, kind: str, expected: str) -> None:
         if value is not None:
             raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' ({expected} or None expected)")
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: registered parameters, buffers and submodules.
-        for registry in ("_parameters", "_buffers", "_modules"):
-            found = self.__dict__.get(registry, {})
-            if name in found:
-                return found[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
         for registry in ("_parameters", "_buffers", "_modules"):

@@ -24,5 +24,11 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo: dict) -> "Parameter":
+        """``copy.deepcopy(model)`` copies each parameter once (shared ones stay shared), without ``.grad``, as PyTorch does."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(Tensor._wrap(self._array.copy()), self._requires_grad)
+        return memo[id(self)]
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise TypeError("gradstep never pickles tensors: save a state_dict with gradstep.save instead")
