@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .. import _dtype, _tensor
-from .grad_mode import is_grad_enabled
+from .grad_mode import thread_mode
 
 if TYPE_CHECKING:
     from collections import OrderedDict
@@ -96,7 +96,7 @@ class Function:
         """What forward saved: NumPy arrays, or tensors in the graph when ``create_graph`` is on."""
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
-        as_tensors = is_grad_enabled()
+        as_tensors = thread_mode.enabled
         return tuple([_unpack(saved, self, as_tensors) for saved in self._saved])
 
     def release(self) -> None:
@@ -144,7 +144,7 @@ class Function:
         # map() rather than comprehensions, which Python 3.11 runs as functions of their own: an op
         # on a tiny tensor takes microseconds, and this bookkeeping is a large share of them.
         needs_input_grad = tuple(map(requires_grad, inputs))
-        record = True in needs_input_grad and is_grad_enabled()
+        record = True in needs_input_grad and thread_mode.enabled
         fn.needs_input_grad = needs_input_grad if record else (False,) * len(inputs)
         output = fn.forward(*map(_array_of, inputs), **options)
         result = _tensor.Tensor._wrap(output)

@@ -17,11 +17,13 @@ class _Mode(threading.local):
     enabled = True  # each thread's own value, True until the thread changes it
 
 
-_mode = _Mode()
+thread_mode = _Mode()
+"""``thread_mode.enabled``: whether this thread records the graph. ``Function.apply`` reads it directly:
+it runs for every op, and the attribute costs less than a call to ``is_grad_enabled``."""
 
 
 def is_grad_enabled() -> bool:
-    return _mode.enabled
+    return thread_mode.enabled
 
 
 class _GradModeBlock:
@@ -35,11 +37,11 @@ class _GradModeBlock:
         self._previous: list[bool] = []  # a stack: a decorated function may call itself
 
     def __enter__(self) -> None:
-        self._previous.append(_mode.enabled)
-        _mode.enabled = self.mode
+        self._previous.append(thread_mode.enabled)
+        thread_mode.enabled = self.mode
 
     def __exit__(self, *exc_info: object) -> None:
-        _mode.enabled = self._previous.pop()
+        thread_mode.enabled = self._previous.pop()
 
     def __call__(self, function: F) -> F:
         mode = self.mode
@@ -73,15 +75,15 @@ class set_grad_enabled(_GradModeBlock):
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled(): argument 'mode' must be bool, not {type(mode).__name__}")
         super().__init__(mode)
-        self._found = _mode.enabled
-        _mode.enabled = mode  # at once: set_grad_enabled(False) on a line of its own turns recording off
+        self._found = thread_mode.enabled
+        thread_mode.enabled = mode  # at once: set_grad_enabled(False) on a line of its own turns recording off
 
     def __enter__(self) -> None:
         self._previous.append(self._found)  # the mode before this object switched it
-        _mode.enabled = self.mode
+        thread_mode.enabled = self.mode
 
     def __call__(self, function: F) -> F:
-        _mode.enabled = self._found  # as a decorator it switches only while the function runs
+        thread_mode.enabled = self._found  # as a decorator it switches only while the function runs
         return super().__call__(function)
 
     def __repr__(self) -> str:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .function import Function, edge
-from .grad_mode import enable_grad, is_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled, thread_mode
 from .hooks import carry_retain
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def track_view(view: "Tensor", source: "Tensor", op: type[Function], options: di
     else:
         view._base, view._view_chain = source._base, source._view_chain + ((op, options),)
     view._view_version = view._version_counter.value
-    view._creation_meta = source._creation_meta if is_grad_enabled() else NO_GRAD
+    view._creation_meta = source._creation_meta if thread_mode.enabled else NO_GRAD
 
 
 def mark_multi_output(views: tuple["Tensor", ...]) -> tuple["Tensor", ...]:

@@ -123,19 +123,20 @@ def _batched(input: Tensor, target: Tensor, function: str) -> tuple[Tensor, Tens
 
     The scores stay the input itself, or a view of it: the loss op keeps that tensor, as PyTorch does.
     """
-    if input.ndim == 1:  # one unbatched sample
+    ndim = input._array.ndim
+    if ndim == 1:  # one unbatched sample
         return input.unsqueeze(0), target.reshape(1), ()
-    if input.ndim == 0:
+    if ndim == 0:
         raise ValueError(f"{function}(): input must have a class dimension, got a 0-d tensor")
     scores_shape = input._array.shape
     batch_shape = (scores_shape[0], *scores_shape[2:])
-    if tuple(target.shape) != batch_shape:
+    if target._array.shape != batch_shape:
         raise ValueError(
             f"{function}(): expected target of shape {batch_shape} for input of shape {tuple(input.shape)}, "
             f"got target of shape {tuple(target.shape)}"
             + (f" (batch sizes {input.shape[0]} and {target.shape[0]} differ)" if target.ndim and target.shape[0] != input.shape[0] else "")
         )
-    return input, target if target.ndim == 1 else ops.reshape(target, -1), batch_shape
+    return input, target if target._array.ndim == 1 else ops.reshape(target, -1), batch_shape
 
 
 def _nll_coefficients(

@@ -100,8 +100,9 @@ def tanh(input: Tensor) -> Tensor:
 
 def _softmax_axis(input: Tensor, dim: int) -> int | None:
     """The axis to normalize along; a 0-d tensor (dim 0 or -1) has no axis, its one element is all."""
-    axis = normalize_dim(dim, input.ndim)
-    return axis if input.ndim else None
+    ndim = input._array.ndim
+    axis = normalize_dim(dim, ndim)
+    return axis if ndim else None
 
 
 @accepts_numpy_names

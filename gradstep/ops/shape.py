@@ -149,9 +149,10 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if input.ndim == 0:
+    ndim = input._array.ndim
+    if ndim == 0:
         return reshape(input, 1)
-    start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)
     if start == end:
         return input  # nothing to flatten: PyTorch returns the tensor itself
     if start > end:

@@ -75,10 +75,11 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for w in group["params"]:
-                if w.grad is None:
+                grad = w.grad
+                if grad is None:
                     continue
                 weight = writable_array(w)
-                g = -w.grad._array if group["maximize"] else w.grad._array
+                g = -grad._array if group["maximize"] else grad._array
                 if weight_decay != 0:
                     g = g + weight_decay * weight  # g ← g + λ·w
                 if momentum != 0:
