@@ -64,6 +64,8 @@ IDIOMS: list[tuple[str, str]] = [
     ("modules", "result = torch.nn.LeakyReLU(0.1)(torch.tensor([-1.0])), torch.nn.ELU()(torch.tensor([-1.0]))"),
     ("modules", "m = torch.nn.Sequential(torch.nn.Linear(2, 2)); m.apply(lambda l: torch.nn.init.zeros_(l.weight) if isinstance(l, torch.nn.Linear) else None); result = m[0].weight"),
     ("modules", "result = torch.nn.utils.parameters_to_vector(torch.nn.Linear(3, 2).parameters()).shape"),
+    ("modules", "m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)); m[2] = torch.nn.Linear(3, 4); del m[1]; result = [n for n, _ in m.named_parameters()], m(torch.ones(1, 2)).shape"),
+    ("modules", "import copy\nm = torch.nn.Linear(2, 2); twin = copy.deepcopy(m); torch.nn.init.zeros_(twin.weight); result = bool(m.weight.abs().sum() > 0), twin.weight"),
     ("modules", "w = torch.zeros(2, requires_grad=True); w.grad = torch.tensor([3., 4.]); result = torch.nn.utils.clip_grad_norm_([w], 1.0)"),
     ("saving", "import os, tempfile\npath = os.path.join(tempfile.mkdtemp(), 'w.pth'); torch.save({'w': torch.ones(2)}, path); result = torch.load(path, weights_only=True)['w']"),
     ("saving", "import os, tempfile\npath = os.path.join(tempfile.mkdtemp(), 'w.pth'); torch.save({'w': torch.ones(2)}, path); result = torch.load(path, map_location='cpu')['w']"),
