@@ -325,3 +325,17 @@ def test_deepcopy_of_a_model_copies_its_weights_once_and_refuses_a_result(engine
     assert copied.grad.tolist() == [2.0, 2.0] and copied.grad is not leaf.grad
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(leaf * 2)
+
+
+def test_a_dropped_model_is_freed_at_once_without_the_garbage_collector():
+    import gc
+    import weakref
+
+    gc.disable()  # freed by reference counting alone: nothing in a model refers back to it
+    try:
+        model = gradstep.nn.Sequential(gradstep.nn.Linear(2, 2), gradstep.nn.BatchNorm1d(2))
+        gone = weakref.ref(model[0])
+        del model
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -6,6 +6,8 @@ every submodule.
 """
 from __future__ import annotations
 
+import copy
+import weakref
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
@@ -38,32 +40,44 @@ class Registry(dict):
     True
     """
 
-    def __init__(self, module: "Module") -> None:
+    def __init__(self, module: "Module | None") -> None:
         super().__init__()
-        self.module = module
+        # A weak reference: a module and its registries would otherwise keep each other alive,
+        # and a dropped model would wait for the garbage collector instead of going at once.
+        self._module = weakref.ref(module) if module is not None else None
+
+    def _owner(self) -> "Module | None":
+        return self._module() if self._module is not None else None
+
+    def _attributes(self) -> dict:
+        """The module's own attributes (its ``__dict__``); an empty dict for a registry without one."""
+        module = self._owner()
+        return module.__dict__ if module is not None else {}
 
     def __setitem__(self, name: str, value: Any) -> None:
         super().__setitem__(name, value)
-        if not hasattr(type(self.module), name):
-            self.module.__dict__[name] = value
+        module = self._owner()
+        if module is not None and not hasattr(type(module), name):
+            module.__dict__[name] = value
 
     def __delitem__(self, name: str) -> None:
         super().__delitem__(name)
-        self.module.__dict__.pop(name, None)
+        self._attributes().pop(name, None)
 
     def pop(self, name: str, *default: Any) -> Any:
         if name in self:
-            self.module.__dict__.pop(name, None)
+            self._attributes().pop(name, None)
         return super().pop(name, *default)
 
     def popitem(self) -> tuple[str, Any]:
         name, value = super().popitem()
-        self.module.__dict__.pop(name, None)
+        self._attributes().pop(name, None)
         return name, value
 
     def clear(self) -> None:
+        attributes = self._attributes()
         for name in self:
-            self.module.__dict__.pop(name, None)
+            attributes.pop(name, None)
         super().clear()
 
     def setdefault(self, name: str, default: Any = None) -> Any:
@@ -74,6 +88,15 @@ class Registry(dict):
     def update(self, *args: Any, **kwargs: Any) -> None:
         for name, value in dict(*args, **kwargs).items():
             self[name] = value
+
+    def __deepcopy__(self, memo: dict) -> "Registry":
+        """The registry of the module's copy (``copy.deepcopy(model)``), filling in that module's attributes."""
+        module = self._owner()
+        twin = Registry(memo.get(id(module)) if module is not None else None)
+        memo[id(self)] = twin
+        for name, value in self.items():
+            twin[name] = copy.deepcopy(value, memo)
+        return twin
 
     def __ior__(self, other: Any) -> "Registry":
         self.update(other)
