@@ -35,6 +35,7 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 SMALL_PRODUCT = 1 << 24
@@ -70,7 +71,7 @@ def cpu_quota(root: str = CGROUP_ROOT) -> float | None:
     readings = [(f"{root}/cpu.max",), (f"{root}/cpu/cpu.cfs_quota_us", f"{root}/cpu/cpu.cfs_period_us")]
     for paths in readings:
         try:
-            fields = " ".join(open(path).read() for path in paths).split()
+            fields = " ".join(Path(path).read_text() for path in paths).split()
         except OSError:
             continue
         if len(fields) != 2 or fields[0] in ("max", "-1"):
